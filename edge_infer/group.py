@@ -1,0 +1,49 @@
+"""Order detections into lines and split lines into numbers: pure geometry on boxes."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, TypeVar
+
+
+class _Boxed(Protocol):
+    box: tuple[int, int, int, int]
+
+
+T = TypeVar("T", bound=_Boxed)
+
+GAP = 0.9  # digits closer than GAP x their height belong to one number
+SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
+
+
+def lines(items: Sequence[T]) -> list[list[T]]:
+    """Split boxes into text lines, top to bottom, each sorted left to right.
+
+    A box joins the line whose vertical extent overlaps at least half of its own height.
+    """
+    rows: list[list[T]] = []
+    for item in sorted(items, key=lambda d: d.box[1] + d.box[3] / 2):
+        _, y, _, h = item.box
+        for row in rows:
+            top = min(r.box[1] for r in row)
+            bottom = max(r.box[1] + r.box[3] for r in row)
+            if min(bottom, y + h) - max(top, y) >= 0.5 * min(h, bottom - top):
+                row.append(item)
+                break
+        else:
+            rows.append([item])
+    return [sorted(row, key=lambda d: d.box[0]) for row in rows]
+
+
+def runs(line: Sequence[T]) -> list[list[T]]:
+    """Split one left-to-right line into runs of neighbouring, similarly sized boxes."""
+    out: list[list[T]] = []
+    for item in line:
+        if out:
+            last = out[-1][-1]
+            gap = item.box[0] - (last.box[0] + last.box[2])
+            tall = max(item.box[3], last.box[3])
+            if gap <= GAP * tall and tall <= SIZE_RATIO * min(item.box[3], last.box[3]):
+                out[-1].append(item)
+                continue
+        out.append([item])
+    return out

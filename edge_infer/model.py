@@ -1,0 +1,74 @@
+"""Load an ONNX digit classifier into onnxruntime and check it meets the runtime's input contract."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from edge_infer import contract
+from edge_infer.errors import ModelError
+
+DEFAULT_MODEL = "digits-cnn.onnx"
+
+
+def default_model_path() -> Path:
+    """The trained model shipped inside the package."""
+    return Path(str(resources.files("edge_infer") / "models" / DEFAULT_MODEL))
+
+
+class OnnxModel:
+    """An onnxruntime session for a model that maps float32 (N, 28, 28, 1) in [0, 1] to (N, 10) probabilities.
+
+    The file is read as bytes, so onnxruntime never follows external-data paths from it;
+    an ONNX graph holds operators, not code, and no custom-op library is registered.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1):
+        self.path = Path(path) if path is not None else default_model_path()
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
+            raise ModelError(f"threads must be a whole number >= 0 (0 lets onnxruntime choose), got {threads!r}")
+        try:
+            blob = self.path.read_bytes()
+        except OSError as err:
+            raise ModelError(f"cannot read model file {self.path} ({err.strerror or err}); "
+                             "pass the path of an exported .onnx model, or none for the shipped one") from None
+        if not blob:
+            raise ModelError(f"model file {self.path} is empty; re-export it with digits-export")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
+        except Exception as err:
+            reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            raise ModelError(f"{self.path} is not a valid ONNX model (corrupt, truncated or not ONNX: {reason}); "
+                             "re-export it with digits-export") from None
+        self.metadata = contract.read_metadata(self.session.get_modelmeta().custom_metadata_map)
+        self._check_contract()
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_name = self.session.get_outputs()[0].name
+        self.labels = self.metadata["labels"].split(",")
+
+    def _check_contract(self) -> None:
+        problems = contract.mismatches(self.metadata)
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if len(inputs) != 1 or len(outputs) != 1:
+            problems.append(f"it has {len(inputs)} inputs and {len(outputs)} outputs, not 1 and 1")
+        else:
+            shape_in, shape_out = list(inputs[0].shape), list(outputs[0].shape)
+            if inputs[0].type != "tensor(float)" or shape_in[1:] != [contract.INPUT_SIZE, contract.INPUT_SIZE, 1]:
+                problems.append(f"its input is {inputs[0].type}{shape_in}, not float (N, 28, 28, 1)")
+            if len(shape_out) != 2 or shape_out[1] != contract.NUM_CLASSES:
+                problems.append(f"its output has shape {shape_out}, not (N, {contract.NUM_CLASSES})")
+        if problems:
+            raise ModelError(f"{self.path} does not fit edge_infer's input contract: {'; '.join(problems)}. "
+                             "Export a 28x28 MNIST-style digit model with digits-export")
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """float32 (N, 28, 28, 1) in [0, 1] -> float32 (N, 10) probabilities."""
+        return self.session.run([self.output_name], {self.input_name: np.ascontiguousarray(batch, np.float32)})[0]

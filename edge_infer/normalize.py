@@ -1,0 +1,133 @@
+"""Turn an arbitrary digit image into the 28x28 crop the model expects, the way MNIST was made.
+
+MNIST fitted each digit's ink into 20x20 keeping its aspect ratio, then placed it in a
+28x28 field so that its centre of mass sits at the centre. Camera crops get the same
+treatment, plus two camera-specific steps: contrast is stretched so strokes saturate
+like MNIST's, and strokes too thin to survive the downscale are thickened first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from edge_infer.contract import FIT_SIZE, INPUT_SIZE
+from edge_infer.errors import InputError
+
+INK_LEVEL = 0.2  # ink-map value above which a pixel counts as ink when boxing the digit
+MIN_STROKE = 1.7  # stroke width, in 20x20-fitted pixels, below which strokes are thickened
+
+
+def as_gray(image, what: str = "image") -> np.ndarray:
+    """Validate ``image`` and return it as float32 (H, W) grey in [0, 1].
+
+    Accepts (H, W), (H, W, 1), (H, W, 3) BGR or (H, W, 4) BGRA arrays, uint8 (0-255),
+    uint16 (0-65535), or float in [0, 1] (a float image whose maximum exceeds 1 is read
+    as 0-255). Anything else raises InputError.
+    """
+    if image is None:
+        raise InputError(f"{what} is None; pass a numpy array such as cv2.imread() returns (check the file path)")
+    if not isinstance(image, np.ndarray):
+        raise InputError(f"{what} must be a numpy array, got {type(image).__name__}")
+    if image.ndim == 3 and image.shape[2] in (1, 3, 4):
+        channels = image.shape[2]
+    elif image.ndim == 2:
+        channels = 0
+    else:
+        raise InputError(f"{what} has shape {image.shape}; expected (H, W) grey, (H, W, 3) BGR or (H, W, 4) BGRA")
+    if image.shape[0] < 2 or image.shape[1] < 2:
+        raise InputError(f"{what} is {image.shape[0]}x{image.shape[1]} pixels; it needs at least 2x2")
+    kind = image.dtype.kind
+    if image.dtype == np.uint8:
+        gray = image.astype(np.float32) * (1 / 255)
+    elif image.dtype == np.uint16:
+        gray = image.astype(np.float32) * (1 / 65535)
+    elif kind == "f":
+        gray = image.astype(np.float32)
+        if not np.isfinite(gray).all():
+            raise InputError(f"{what} contains NaN or infinite values; clean it before recognition")
+        if gray.min() < 0:
+            raise InputError(f"{what} has negative values; expected floats in [0, 1] or 0-255")
+        if gray.max() > 1.0:
+            gray *= 1 / 255
+            if gray.max() > 1.0:
+                raise InputError(f"{what} has float values above 255; expected [0, 1] or 0-255")
+    elif kind in "iu":
+        if image.min() < 0 or image.max() > 255:
+            raise InputError(f"{what} is {image.dtype} with values outside 0-255; convert it to uint8")
+        gray = image.astype(np.float32) * (1 / 255)
+    else:
+        raise InputError(f"{what} has dtype {image.dtype}; expected uint8, uint16 or float")
+    if channels == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+    elif channels == 4:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGRA2GRAY)
+    elif channels == 1:
+        gray = gray[:, :, 0]
+    return np.ascontiguousarray(gray)
+
+
+def ink_of(gray: np.ndarray) -> np.ndarray:
+    """Ink map of a single-digit image of either polarity: float32 (H, W), 1 = ink, 0 = background.
+
+    The background is whatever fills the border; ink pulls the mean of the inside away
+    from it, so an inside darker than the border means dark ink on light paper.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    ink = background - gray if float(gray.mean()) < background else gray - background
+    peak = float(np.percentile(ink, 99.5)) if ink.size > 400 else float(ink.max())
+    if peak <= 1e-6:
+        return np.zeros_like(gray)
+    return np.clip(ink * (1.0 / peak), 0.0, 1.0)
+
+
+def fit_mnist(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
+    """Fit an ink map (float32 (H, W), 1 = ink) into MNIST's frame: float32 (28, 28) in [0, 1].
+
+    The ink's bounding box is scaled to fit 20x20 keeping its aspect ratio, then centred
+    by centre of mass in 28x28. ``stroke`` is the stroke width in source pixels, if known;
+    strokes that would come out thinner than MIN_STROKE are dilated first. An image with no
+    ink gives an all-zero crop.
+    """
+    ys, xs = np.nonzero(ink > INK_LEVEL)
+    if len(ys) == 0:
+        return np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
+    ink = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    height, width = ink.shape
+    scale = FIT_SIZE / max(height, width)
+    stroke = stroke_width(ink) if stroke is None else stroke
+    if stroke * scale < MIN_STROKE:
+        grow = int(math.ceil((MIN_STROKE / scale - stroke) / 2))
+        if grow > 0:
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+            ink = cv2.dilate(np.pad(ink, grow), kernel)
+            height, width = ink.shape
+            scale = FIT_SIZE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    peak = float(small.max())
+    if peak > 0:
+        small = np.clip(small * (1.0 / peak), 0.0, 1.0)  # downscaling greys out thin strokes; MNIST's saturate
+    moments = cv2.moments(small)
+    cy = moments["m01"] / moments["m00"] if moments["m00"] > 0 else small.shape[0] / 2
+    cx = moments["m10"] / moments["m00"] if moments["m00"] > 0 else small.shape[1] / 2
+    shift = np.float32([[1, 0, INPUT_SIZE / 2 - cx], [0, 1, INPUT_SIZE / 2 - cy]])
+    return cv2.warpAffine(small, shift, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width in pixels of an ink map: four times the mean distance of ink to background."""
+    mask = (ink > 0.5).astype(np.uint8)
+    if not mask.any():
+        return 0.0
+    distance = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)
+    return 4.0 * float(distance[distance > 0].mean())
+
+
+def normalize(image) -> np.ndarray:
+    """Any single-digit image (any size, grey/BGR/BGRA, either polarity) -> float32 (28, 28) in [0, 1], MNIST style."""
+    return fit_mnist(ink_of(as_gray(image)))

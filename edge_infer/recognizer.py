@@ -1,0 +1,139 @@
+"""The public recognizer: frame -> regions -> 28x28 crops -> probabilities -> detections -> numbers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge_infer import group
+from edge_infer.contract import INPUT_SIZE
+from edge_infer.errors import InputError
+from edge_infer.model import OnnxModel
+from edge_infer.normalize import as_gray, fit_mnist, ink_of
+from edge_infer.segment import MIN_HEIGHT, segment
+
+Box = tuple[int, int, int, int]
+MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
+INK = ("dark", "light")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One classified digit image: ``digit`` 0-9, its ``confidence`` in [0, 1] and all ``probabilities``, float32 (10,)."""
+
+    digit: int
+    confidence: float
+    probabilities: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A digit found in a frame: ``box`` (x, y, w, h) in frame pixels, ``digit`` 0-9, ``confidence`` in [0, 1]."""
+
+    box: Box
+    digit: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Number:
+    """Neighbouring digits on one line read left to right: ``text`` such as "2026", the ``box`` around them,
+    the ``digits`` themselves and a ``confidence`` (the product of theirs)."""
+
+    text: str
+    box: Box
+    digits: list[Detection]
+    confidence: float
+
+
+class DigitRecognizer:
+    """Find and read handwritten digits with an ONNX model in onnxruntime.
+
+    Parameters
+    ----------
+    model : path to an ONNX model exported by ``digits-export``; default: the shipped model.
+    threads : onnxruntime intra-op threads; 1 is fastest for this tiny model.
+    min_confidence : detections whose top probability is below this are dropped, in [0, 1].
+    ink : ``"dark"`` for dark ink on light paper (default) or ``"light"`` for light ink on a dark surface.
+    min_height : the smallest digit height in pixels that ``recognize`` looks for.
+
+    A recognizer is thread-safe: its methods keep no per-call state, and onnxruntime
+    sessions may be run from several threads at once.
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
+                 ink: str = "dark", min_height: int = MIN_HEIGHT):
+        if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) \
+                or not 0.0 <= min_confidence <= 1.0:
+            raise InputError(f"min_confidence must be a number in [0, 1], got {min_confidence!r}")
+        if ink not in INK:
+            raise InputError(f"ink must be 'dark' or 'light', got {ink!r}")
+        if isinstance(min_height, bool) or not isinstance(min_height, int) or min_height < 4:
+            raise InputError(f"min_height must be a whole number of pixels >= 4, got {min_height!r}")
+        if model is not None and not isinstance(model, (str, os.PathLike)):
+            raise InputError(f"model must be a path to an .onnx file, got {type(model).__name__}")
+        self.model = OnnxModel(model, threads)
+        self.min_confidence = float(min_confidence)
+        self.ink = ink
+        self.min_height = min_height
+
+    # -- single digits -------------------------------------------------------------------------
+    def classify(self, image: np.ndarray) -> Prediction:
+        """Read one image of one digit: any size, grey/BGR/BGRA, uint8 or float, either polarity."""
+        return self.classify_batch([image])[0]
+
+    def classify_batch(self, images) -> list[Prediction]:
+        """Read a list (or an (N, H, W[, C]) array) of single-digit images in one model call."""
+        if isinstance(images, np.ndarray) and images.ndim in (2, 3) and images.dtype != object \
+                and (images.ndim == 2 or images.shape[-1] > 4):
+            raise InputError(f"classify_batch takes a list of images or an (N, H, W[, C]) array, got shape "
+                             f"{images.shape}; use classify() for a single image")
+        if not isinstance(images, (list, tuple, np.ndarray)):
+            raise InputError(f"classify_batch takes a list of images, got {type(images).__name__}")
+        if len(images) == 0:
+            return []
+        crops = np.stack([fit_mnist(ink_of(as_gray(img, f"image {i}"))) for i, img in enumerate(images)])
+        return self._predict(crops)
+
+    def _predict(self, crops: np.ndarray) -> list[Prediction]:
+        probabilities = self.model.predict(crops.reshape(-1, INPUT_SIZE, INPUT_SIZE, 1))
+        digits = probabilities.argmax(1)
+        return [Prediction(int(d), float(p[d]), p) for d, p in zip(digits, probabilities)]
+
+    # -- frames --------------------------------------------------------------------------------
+    def recognize(self, frame: np.ndarray) -> list[Detection]:
+        """Every digit in a camera frame (BGR, grey or BGRA, any resolution), in reading order."""
+        gray = self._frame(frame)
+        found = segment(gray, dark_ink=self.ink == "dark", min_height=self.min_height)
+        if not found:
+            return []
+        predictions = self._predict(np.stack([fit_mnist(r.ink) for r in found]))
+        detections = [Detection(r.box, p.digit, p.confidence)
+                      for r, p in zip(found, predictions) if p.confidence >= self.min_confidence]
+        return [d for line in group.lines(detections) for d in line]
+
+    def read_numbers(self, frame: np.ndarray) -> list[Number]:
+        """Group the digits of ``frame`` into numbers: neighbours on a line, read left to right, line by line."""
+        return self.numbers(self.recognize(frame))
+
+    @staticmethod
+    def numbers(detections: list[Detection]) -> list[Number]:
+        """Group already recognized ``detections`` into numbers (see ``read_numbers``)."""
+        out = []
+        for line in group.lines(detections):
+            for run in group.runs(line):
+                x0, y0 = min(d.box[0] for d in run), min(d.box[1] for d in run)
+                x1 = max(d.box[0] + d.box[2] for d in run)
+                y1 = max(d.box[1] + d.box[3] for d in run)
+                out.append(Number("".join(str(d.digit) for d in run), (x0, y0, x1 - x0, y1 - y0), run,
+                                  float(np.prod([d.confidence for d in run]))))
+        return out
+
+    @staticmethod
+    def _frame(frame) -> np.ndarray:
+        if isinstance(frame, np.ndarray) and frame.ndim >= 2 and frame.shape[0] * frame.shape[1] > MAX_PIXELS:
+            raise InputError(f"frame is {frame.shape[1]}x{frame.shape[0]}, over {MAX_PIXELS // 1_000_000} MP; "
+                             "resize it first (cv2.resize)")
+        return as_gray(frame, "frame")

@@ -1,0 +1,162 @@
+"""Find candidate digit regions in a camera frame: frame -> ink map -> mask -> regions.
+
+Each step is a small function so it can be inspected on its own:
+
+1. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
+2. ``ink_mask``: a low threshold that keeps faint strokes;
+3. ``remove_rules``: erase ruled and squared paper lines that run across the page;
+4. ``seeded``: hysteresis, so only components with some clearly dark ink survive;
+5. ``regions``: connected components, strokes of one digit merged, specks and lines dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WEAK, STRONG = 0.16, 0.32  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
+_DISC5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
+RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
+
+
+@dataclass(frozen=True)
+class Region:
+    """A candidate digit: ``box`` (x, y, w, h) in frame pixels and its ``ink`` map, float32 (h, w) in [0, 1]."""
+
+    box: tuple[int, int, int, int]
+    ink: np.ndarray
+
+
+def ink_map(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+    """float32 (H, W) grey in [0, 1] -> float32 (H, W) ink in [0, 1] relative to the local background.
+
+    The background is estimated on a quarter-size copy with a morphological closing wider
+    than any pen stroke, which erases the ink and keeps the lighting; dividing by it
+    flattens gradients and shadows.
+    """
+    gray = cv2.GaussianBlur(gray, (3, 3), 0)
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))
+    if dark_ink:
+        background = cv2.dilate(small, kernel)
+    else:
+        background = cv2.erode(small, kernel)
+    background = cv2.GaussianBlur(background, (0, 0), 2.0)
+    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    if dark_ink:
+        ink = 1.0 - gray / np.maximum(background, 1e-3)
+    else:
+        ink = (gray - background) / np.maximum(1.0 - background, 1e-3)
+    return np.clip(ink, 0.0, 1.0)
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) mask (255 = ink) of pixels above WEAK."""
+    return ((ink > WEAK) * 255).astype(np.uint8)
+
+
+def remove_rules(mask: np.ndarray) -> np.ndarray:
+    """Erase long, thin, nearly horizontal or vertical lines (ruled or squared paper) from a mask.
+
+    Only thin structure is searched: an opening with a 5x5 disc keeps marker strokes,
+    which are left alone. A smear across each direction thickens slightly tilted lines and
+    a closing along it bridges faint gaps, so that a long opening finds them; only lines
+    spanning RULE_SPAN of the frame count, which no digit does. Pen strokes that crossed a
+    line are re-joined by a short closing across it.
+    """
+    height, width = mask.shape
+    thin = cv2.bitwise_and(mask, cv2.bitwise_not(cv2.morphologyEx(mask, cv2.MORPH_OPEN, _DISC5)))
+    cleaned = mask
+    for horizontal in (True, False):
+        along, length = (width, height) if horizontal else (height, width)
+        across = (1, 5) if horizontal else (5, 1)  # kernel sizes are (width, height)
+        run = (max(along // 10, 15), 1) if horizontal else (1, max(along // 10, 15))
+        bridge = (31, 1) if horizontal else (1, 31)
+        band = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+        band = cv2.morphologyEx(band, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        long_line = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= RULE_SPAN * along
+        long_line[0] = False
+        if not long_line.any():
+            continue
+        rules = cv2.bitwise_and((long_line[labels] * 255).astype(np.uint8), thin)
+        cleaned = cv2.bitwise_and(cleaned, cv2.bitwise_not(rules))
+        cleaned = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+    return cleaned
+
+
+def seeded(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Keep the components of ``mask`` that hold at least one STRONG ink pixel (hysteresis)."""
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[labels[ink > STRONG]] = True
+    keep[0] = False
+    return (keep[labels] * 255).astype(np.uint8)
+
+
+def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> list[Region]:
+    """Connected components of ``mask``, with the pieces of one digit merged, as candidate regions.
+
+    A digit written in two strokes (a 4, 5 or 7) comes apart into pieces stacked in one
+    column; pieces whose boxes overlap mostly in x and touch in y are merged. Regions too
+    small, too flat or too long to be a digit are dropped.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
+    ids = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
+    groups = _merge_pieces(boxes)
+    height, width = mask.shape
+    found = []
+    for members in groups:
+        x0 = min(boxes[m][0] for m in members)
+        y0 = min(boxes[m][1] for m in members)
+        x1 = max(boxes[m][0] + boxes[m][2] for m in members)
+        y1 = max(boxes[m][1] + boxes[m][3] for m in members)
+        w, h = x1 - x0, y1 - y0
+        if h < min_height or h > 0.9 * height or w > 1.6 * h or w > 0.6 * width:
+            continue
+        window = labels[y0:y1, x0:x1]
+        own = np.isin(window, [ids[m] for m in members])
+        area = int(own.sum())
+        if area < 0.04 * w * h or area > 0.85 * w * h:  # a hairline or a solid blob
+            continue
+        found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1], 0.0).astype(np.float32)))
+    return found
+
+
+def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
+    """Union-find over boxes: merge pairs that overlap mostly in x and are close in y."""
+    parent = list(range(len(boxes)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    for a_pos, a in enumerate(order):
+        ax, ay, aw, ah = boxes[a]
+        for b in order[a_pos + 1:]:
+            bx, by, bw, bh = boxes[b]
+            if bx >= ax + aw:
+                break  # sorted by x: no later box overlaps a in x
+            overlap_x = min(ax + aw, bx + bw) - bx
+            gap_y = max(ay, by) - min(ay + ah, by + bh)
+            tall = max(ah, bh)
+            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= 0.25 * tall:
+                parent[root(b)] = root(a)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
+    """float32 (H, W) grey in [0, 1] -> candidate digit regions, in no particular order."""
+    ink = ink_map(gray, dark_ink)
+    return regions(ink, seeded(ink, remove_rules(ink_mask(ink))), min_height)

@@ -1,0 +1,139 @@
+"""Convert a trained Keras model to ONNX with tf2onnx, verify it, and write it atomically.
+
+    digits-export runs/cnn/model.keras --out model.onnx [--opset 18] [--quantize int8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from edge_infer import contract
+from edge_infer._io import atomic_path, write_text
+from edge_infer.errors import ModelError
+from export.verify import verify
+from train.data import Mnist, load_mnist
+
+MAX_OPSET = 18  # tf2onnx 1.17 supports up to opset 18
+
+
+class ExportError(ModelError):
+    """The conversion failed or the ONNX model does not give the Keras model's answers."""
+
+
+def to_onnx(model, opset: int = MAX_OPSET) -> onnx.ModelProto:
+    """Convert a Keras model to ONNX with a dynamic batch: input 'image' (N, 28, 28, 1), output 'probabilities' (N, 10).
+
+    Uses ``tf2onnx.convert.from_function``: ``from_keras`` fails on Keras 3 Sequential models.
+    """
+    import tensorflow as tf
+    import tf2onnx
+
+    if not 7 <= opset <= MAX_OPSET:
+        raise ExportError(f"opset {opset} is not supported; tf2onnx 1.17 writes opsets 7 to {MAX_OPSET}")
+    _check_shapes(model)
+    signature = [tf.TensorSpec([None, contract.INPUT_SIZE, contract.INPUT_SIZE, 1], tf.float32,
+                               name=contract.INPUT_NAME)]
+
+    @tf.function(input_signature=signature)
+    def serve(image):
+        return {contract.OUTPUT_NAME: model(image, training=False)}
+
+    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=opset)
+    return proto
+
+
+def _check_shapes(model) -> None:
+    want_in, want_out = (None, contract.INPUT_SIZE, contract.INPUT_SIZE, 1), (None, contract.NUM_CLASSES)
+    got_in, got_out = tuple(model.input_shape), tuple(model.output_shape)
+    if got_in != want_in or got_out != want_out:
+        raise ExportError(f"the model maps {got_in} to {got_out}; edge_infer needs {want_in} to {want_out} "
+                          "(a zoo model from digits-train)")
+
+
+def describe(proto: onnx.ModelProto, **facts: str) -> onnx.ModelProto:
+    """Write the runtime contract and ``facts`` into the model's metadata_props (replacing older ones)."""
+    import tensorflow as tf
+    import tf2onnx
+
+    props = contract.metadata(
+        tensorflow=tf.__version__, tf2onnx=tf2onnx.__version__, onnx=onnx.__version__,
+        exported=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts)
+    del proto.metadata_props[:]
+    for key, value in props.items():
+        proto.metadata_props.add(key=key, value=value)
+    proto.producer_name, proto.doc_string = "edge-digits", "MNIST-style digit classifier for edge_infer"
+    return proto
+
+
+def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quantize: str | None = None,
+           data: Mnist | None = None) -> dict:
+    """Convert, check and verify ``model_path``; write ``out`` and ``<out stem>.verification.json``.
+
+    Nothing is written at ``out`` unless the ONNX model agrees with Keras on every test image.
+    Returns the verification report (with a ``quantization`` entry when ``quantize='int8'``).
+    """
+    from train.evaluate import load_keras
+
+    model_path, out = Path(model_path), Path(out)
+    if not model_path.is_file():
+        raise ExportError(f"model file {model_path} does not exist; train one with digits-train first")
+    if model_path.suffix != ".keras":
+        raise ExportError(f"{model_path} is not a .keras file; digits-export converts Keras models")
+    model = load_keras(model_path)
+    data = data or load_mnist()
+    proto = to_onnx(model, opset)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except Exception as err:
+        raise ExportError(f"onnx.checker rejected the converted model: {err}") from None
+    report = verify(model, proto, data)
+    report["opset"] = opset
+    if not report["passed"]:
+        raise ExportError(f"the ONNX model disagrees with Keras: {report['disagreements']} argmax differences, "
+                          f"max |dp| {report['max_abs_diff']:.2e} (limit {report['tolerance']:.0e}); nothing written")
+    describe(proto, source_model=model.name, source_file=model_path.name,
+             test_accuracy=f"{report['onnx_accuracy']:.6f}", opset=str(opset))
+    with atomic_path(out) as tmp:
+        onnx.save(proto, tmp)
+    report["model"], report["bytes"] = str(out), out.stat().st_size
+    if quantize == "int8":
+        from export.quantize import quantize_int8
+
+        report["quantization"] = quantize_int8(out, data)
+    write_text(sidecar(out), json.dumps(report, indent=1))
+    return report
+
+
+def sidecar(model: Path) -> Path:
+    """The verification report's path beside ``model``."""
+    return model.with_name(model.stem + ".verification.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="digits-export", description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="a .keras model from digits-train")
+    parser.add_argument("--out", type=Path, help="the .onnx file to write (default: beside MODEL)")
+    parser.add_argument("--opset", type=int, default=MAX_OPSET)
+    parser.add_argument("--quantize", choices=["int8"], help="also write a static int8 model, kept only if accurate")
+    parser.add_argument("--data", help="path to mnist.npz or a folder of IDX files")
+    args = parser.parse_args(argv)
+    from edge_infer._cli import run
+
+    def job():
+        out = args.out or args.model.with_suffix(".onnx")
+        report = export(args.model, out, args.opset, args.quantize, load_mnist(args.data) if args.data else None)
+        print(json.dumps({k: v for k, v in report.items() if k != "quantization"}, indent=1))
+        print(f"verified: {report['images']} test images, argmax agrees on all, max |dp| "
+              f"{report['max_abs_diff']:.2e}; wrote {out} ({report['bytes'] / 1024:.0f} KiB)")
+        q = report.get("quantization")
+        if q:
+            print(f"int8 ({q['format']}): accuracy {q['int8_accuracy']:.4%} vs float {q['float_accuracy']:.4%}, "
+                  f"{q['int8_bytes'] / 1024:.0f} KiB, {'kept at ' + q['model'] if q['kept'] else 'not kept: ' + q['why']}")
+
+    return run(job)

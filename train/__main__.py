@@ -1,0 +1,5 @@
+"""``python -m train`` is ``digits-train``."""
+
+from train.fit import main
+
+raise SystemExit(main())
