@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 Box = tuple[int, int, int, int]
-INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25), "grey pencil": (70, 70, 70)}
+INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
 
 
 @dataclass
@@ -168,9 +168,9 @@ class SceneGenerator:
         numbers = [(_warp_box(warp, b), t) for b, t in numbers]
         blur = rng.choice(["none", "defocus", "motion"], p=[0.4, 0.35, 0.25])
         if blur == "defocus":
-            image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.5, 1.3))
+            image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.5, 1.1))
         elif blur == "motion":
-            length = int(rng.integers(3, 7))
+            length = int(rng.integers(3, 6))
             kernel = np.zeros((length, length), np.float32)
             kernel[length // 2] = 1.0 / length
             rotation = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), rng.uniform(0, 180), 1)

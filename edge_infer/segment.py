@@ -3,8 +3,8 @@
 Each step is a small function so it can be inspected on its own:
 
 1. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
-2. ``ink_mask``: a low threshold that keeps faint strokes;
-3. ``remove_rules``: erase ruled and squared paper lines that run across the page;
+2. ``remove_rules``: subtract ruled and squared paper lines that run across the page;
+3. ``ink_mask``: a low threshold that keeps faint strokes;
 4. ``seeded``: hysteresis, so only components with some clearly dark ink survive;
 5. ``regions``: connected components, strokes of one digit merged, specks and lines dropped.
 """
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 WEAK, STRONG = 0.16, 0.32  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
-_DISC5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
 
@@ -53,40 +53,38 @@ def ink_map(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
     return np.clip(ink, 0.0, 1.0)
 
 
-def ink_mask(ink: np.ndarray) -> np.ndarray:
-    """uint8 (H, W) mask (255 = ink) of pixels above WEAK."""
-    return ((ink > WEAK) * 255).astype(np.uint8)
+def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
+    """uint8 (H, W) mask (255 = ink) of pixels above ``level``."""
+    return ((ink > level) * 255).astype(np.uint8)
 
 
-def remove_rules(mask: np.ndarray) -> np.ndarray:
-    """Erase long, thin, nearly horizontal or vertical lines (ruled or squared paper) from a mask.
+def remove_rules(ink: np.ndarray) -> np.ndarray:
+    """Subtract long, faint, nearly horizontal or vertical lines (ruled or squared paper) from an ink map.
 
-    Only thin structure is searched: an opening with a 5x5 disc keeps marker strokes,
-    which are left alone. A smear across each direction thickens slightly tilted lines and
-    a closing along it bridges faint gaps, so that a long opening finds them; only lines
-    spanning RULE_SPAN of the frame count, which no digit does. Pen strokes that crossed a
-    line are re-joined by a short closing across it.
+    Working on grey levels rather than a mask keeps the strokes that cross a line: a stroke
+    is much darker than a paper line, so it survives the subtraction. A smear across each
+    direction lets a slightly tilted line pass a long opening along it; only openings
+    spanning RULE_SPAN of the frame count as lines, which no digit does. The amount
+    subtracted is capped at the lines' typical darkness, so a thick stroke lying on a
+    line keeps most of its ink.
     """
-    height, width = mask.shape
-    thin = cv2.bitwise_and(mask, cv2.bitwise_not(cv2.morphologyEx(mask, cv2.MORPH_OPEN, _DISC5)))
-    cleaned = mask
+    height, width = ink.shape
+    lines = np.zeros_like(ink)
     for horizontal in (True, False):
-        along, length = (width, height) if horizontal else (height, width)
+        along = width if horizontal else height
         across = (1, 5) if horizontal else (5, 1)  # kernel sizes are (width, height)
         run = (max(along // 10, 15), 1) if horizontal else (1, max(along // 10, 15))
-        bridge = (31, 1) if horizontal else (1, 31)
-        band = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
-        band = cv2.morphologyEx(band, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        smeared = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats((response > FAINT).astype(np.uint8), connectivity=8)
         long_line = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= RULE_SPAN * along
         long_line[0] = False
         if not long_line.any():
             continue
-        rules = cv2.bitwise_and((long_line[labels] * 255).astype(np.uint8), thin)
-        cleaned = cv2.bitwise_and(cleaned, cv2.bitwise_not(rules))
-        cleaned = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-    return cleaned
+        on_line = long_line[labels]
+        level = float(np.median(response[on_line]))
+        lines = np.maximum(lines, np.where(on_line, np.minimum(response, level), 0.0))
+    return ink - lines if lines.any() else ink
 
 
 def seeded(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -148,7 +146,8 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
             overlap_x = min(ax + aw, bx + bw) - bx
             gap_y = max(ay, by) - min(ay + ah, by + bh)
             tall = max(ah, bh)
-            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= 0.25 * tall:
+            small = min(max(aw, ah), max(bw, bh))  # the smaller piece's size
+            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= min(0.2 * tall, 0.5 * small):
                 parent[root(b)] = root(a)
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
@@ -158,5 +157,5 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
     """float32 (H, W) grey in [0, 1] -> candidate digit regions, in no particular order."""
-    ink = ink_map(gray, dark_ink)
-    return regions(ink, seeded(ink, remove_rules(ink_mask(ink))), min_height)
+    ink = remove_rules(ink_map(gray, dark_ink))
+    return regions(ink, seeded(ink, ink_mask(ink)), min_height)

@@ -62,7 +62,9 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
 
     model = recipe.build()
     fitted = recipe.train_model(model) if recipe.train_model else model
-    fitted.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=recipe.loss, metrics=["accuracy"])
+    steps = -(-len(x_train) // batch_size) * epochs
+    rate = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps) if recipe.cosine else recipe.learning_rate
+    fitted.compile(optimizer=keras.optimizers.Adam(rate), loss=recipe.loss, metrics=["accuracy"])
 
     def targets(y):
         return keras.utils.to_categorical(y, 10) if recipe.one_hot else y
@@ -75,9 +77,11 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
     out.mkdir(parents=True, exist_ok=True)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1), min_lr=1e-5),
         _KeepBest(model, out / MODEL_FILE),
     ]
+    if not recipe.cosine:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1),
+                                                           min_lr=1e-5))
     started = time.perf_counter()
     history = fitted.fit(**inputs, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - started
