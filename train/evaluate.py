@@ -98,3 +98,7 @@ def main(argv: list[str] | None = None) -> int:
               f"macro F1 {report['macro_avg']['f1']:.4f} -> {out}")
 
     return run(job)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Keras -> ONNX with real tf2onnx and onnxruntime: parity, atomic writes, metadata, int8, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import onnx
+import pytest
+
+from conftest import assert_clean_error, run_cli, scaled
+from edge_infer import ModelError
+from edge_infer.contract import mismatches, read_metadata
+from edge_infer.model import OnnxModel
+from export import ExportError, export
+
+
+def test_round_trip_gives_the_same_predictions(small_keras_model, small_onnx_model, mnist):
+    x = scaled(mnist.x_test[:2000])
+    keras_p = keras.saving.load_model(small_keras_model).predict(x, verbose=0)
+    onnx_p = OnnxModel(small_onnx_model).predict(x)
+    assert (keras_p.argmax(1) == onnx_p.argmax(1)).all()
+    assert np.abs(keras_p - onnx_p).max() < 1e-4
+    report = json.loads(small_onnx_model.with_name("small.verification.json").read_text())
+    assert report["passed"] and report["images"] == 10_000 and report["disagreements"] == 0
+
+
+def test_batch_dimension_is_dynamic(small_onnx_model, mnist):
+    model = OnnxModel(small_onnx_model)
+    assert isinstance(model.session.get_inputs()[0].shape[0], str)
+    for n in (1, 7, 64):
+        assert model.predict(scaled(mnist.x_test[:n])).shape == (n, 10)
+
+
+def test_metadata_is_written_and_read_back(small_onnx_model):
+    props = {p.key: p.value for p in onnx.load(str(small_onnx_model)).metadata_props}
+    facts = read_metadata(props)
+    assert facts["labels"] == "0,1,2,3,4,5,6,7,8,9"
+    assert facts["input_shape"] == "N,28,28,1" and facts["polarity"] == "white-on-black"
+    assert facts["source_model"] == "mlp-small" and 0.5 < float(facts["test_accuracy"]) <= 1
+    for tool in ("tensorflow", "tf2onnx", "onnx", "exported", "recipe"):
+        assert facts[tool]
+    assert mismatches(facts) == []
+    assert OnnxModel(small_onnx_model).metadata == facts
+
+
+def test_failed_verification_leaves_no_file(small_keras_model, mnist, tmp_path, monkeypatch):
+    """Tamper with a weight between conversion and verification: the export must refuse to write."""
+    import export.convert as convert
+
+    real = convert.to_onnx
+
+    def tampered(model, opset):
+        proto = real(model, opset)
+        biggest = max(proto.graph.initializer, key=lambda t: np.prod(t.dims))
+        weights = onnx.numpy_helper.to_array(biggest).copy()
+        weights *= 1.05
+        biggest.CopyFrom(onnx.numpy_helper.from_array(weights, biggest.name))
+        return proto
+
+    monkeypatch.setattr(convert, "to_onnx", tampered)
+    out = tmp_path / "bad.onnx"
+    with pytest.raises(ExportError, match="disagrees with Keras.*nothing written"):
+        export(small_keras_model, out, data=mnist)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_export_keeps_the_previous_model(small_keras_model, mnist, tmp_path):
+    out = tmp_path / "model.onnx"
+    out.write_bytes(b"previous model")
+    with pytest.raises(ExportError):
+        export(small_keras_model, out, opset=99, data=mnist)
+    assert out.read_bytes() == b"previous model"
+
+
+def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
+    from export.quantize import quantize_int8
+
+    target = tmp_path / "small.int8.onnx"
+    report = quantize_int8(small_onnx_model, mnist, out=target)
+    assert report["format"] in ("QOperator", "QDQ")
+    assert report["int8_bytes"] < report["float_bytes"] / 2
+    assert report["kept"] == (report["accuracy_drop"] <= 0.002)
+    if report["kept"]:
+        int8 = OnnxModel(target)
+        accuracy = (int8.predict(scaled(mnist.x_test[:2000])).argmax(1) == mnist.y_test[:2000]).mean()
+        float_accuracy = (OnnxModel(small_onnx_model).predict(scaled(mnist.x_test[:2000])).argmax(1)
+                          == mnist.y_test[:2000]).mean()
+        assert accuracy >= float_accuracy - 0.01
+        assert int8.metadata["quantization"].startswith("int8-static-")
+
+
+def test_cli_errors(tmp_path):
+    assert_clean_error(run_cli("export", str(tmp_path / "missing.keras")), "does not exist")
+    (tmp_path / "notes.txt").write_text("hello")
+    assert_clean_error(run_cli("export", str(tmp_path / "notes.txt")), "not a .keras file")
+    (tmp_path / "fake.keras").write_text("hello")
+    assert_clean_error(run_cli("export", str(tmp_path / "fake.keras")), "not a loadable keras model")
+
+
+def test_wrong_input_shape_is_refused(tmp_path, mnist):
+    model = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
+    model.save(tmp_path / "wide.keras")
+    with pytest.raises(ExportError, match=r"\(None, 32, 32, 1\).*edge_infer needs"):
+        export(tmp_path / "wide.keras", tmp_path / "wide.onnx", data=mnist)
+    assert not (tmp_path / "wide.onnx").exists()
+
+
+def test_runtime_refuses_a_model_with_the_wrong_contract(tmp_path, small_onnx_model):
+    proto = onnx.load(str(small_onnx_model))
+    for prop in proto.metadata_props:
+        if prop.key.endswith(".polarity"):
+            prop.value = "black-on-white"
+    onnx.save(proto, str(tmp_path / "inverted.onnx"))
+    with pytest.raises(ModelError, match="'polarity' is 'black-on-white'"):
+        OnnxModel(tmp_path / "inverted.onnx")
