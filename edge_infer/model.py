@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,14 @@ DEFAULT_MODEL = "digits-cnn.onnx"
 def default_model_path() -> Path:
     """The trained model shipped inside the package."""
     return Path(str(resources.files("edge_infer") / "models" / DEFAULT_MODEL))
+
+
+def _short(err: Exception) -> str:
+    """onnxruntime's message without its status prefix and source paths."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    text = re.sub(r"\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"/onnxruntime_src/\S+ \S+\)?\s*", "", text)
+    return text[:160] or type(err).__name__
 
 
 class OnnxModel:
@@ -45,7 +54,7 @@ class OnnxModel:
         try:
             self.session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
         except Exception as err:
-            reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            reason = _short(err)
             raise ModelError(f"{self.path} is not a valid ONNX model (corrupt, truncated or not ONNX: {reason}); "
                              "re-export it with digits-export") from None
         self.metadata = contract.read_metadata(self.session.get_modelmeta().custom_metadata_map)

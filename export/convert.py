@@ -56,6 +56,25 @@ def _check_shapes(model) -> None:
                           "(a zoo model from digits-train)")
 
 
+def multiply_adds(model) -> int:
+    """Multiply-adds per image of a Keras model's Conv2D and Dense layers (the rest is negligible)."""
+    import keras
+
+    from train.zoo import Highway
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, Highway):
+            total += 2 * layer.input.shape[-1] ** 2  # transform and gate
+        elif isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            kh, kw = layer.kernel_size
+            total += h * w * kh * kw * layer.input.shape[-1] * c_out // layer.groups
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return int(total)
+
+
 def describe(proto: onnx.ModelProto, **facts: str) -> onnx.ModelProto:
     """Write the runtime contract and ``facts`` into the model's metadata_props (replacing older ones)."""
     import tensorflow as tf
@@ -97,8 +116,10 @@ def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quan
     if not report["passed"]:
         raise ExportError(f"the ONNX model disagrees with Keras: {report['disagreements']} argmax differences, "
                           f"max |dp| {report['max_abs_diff']:.2e} (limit {report['tolerance']:.0e}); nothing written")
+    report["multiply_adds"] = multiply_adds(model)
     describe(proto, source_model=model.name, source_file=model_path.name,
-             test_accuracy=f"{report['onnx_accuracy']:.6f}", opset=str(opset))
+             test_accuracy=f"{report['onnx_accuracy']:.6f}", opset=str(opset),
+             multiply_adds=str(report["multiply_adds"]))
     with atomic_path(out) as tmp:
         onnx.save(proto, tmp)
     report["model"], report["bytes"] = str(out), out.stat().st_size

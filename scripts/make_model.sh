@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Rebuild the shipped default model from scratch: train, export with proof of parity, quantize, describe.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TF_CPP_MIN_LOG_LEVEL=2
+.venv/bin/digits-train --model cnn --out runs/cnn
+.venv/bin/digits-export runs/cnn/model.keras --out edge_infer/models/digits-cnn.onnx --quantize int8
+.venv/bin/python -m export.card edge_infer/models/digits-cnn.onnx --run runs/cnn
