@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-WEAK, STRONG = 0.16, 0.32  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
+WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
@@ -104,23 +104,21 @@ def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> 
     small, too flat or too long to be a digit are dropped.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
     ids = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
-    groups = _merge_pieces(boxes)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in ids]
     height, width = mask.shape
     found = []
-    for members in groups:
+    for members in _merge_pieces(boxes):
         x0 = min(boxes[m][0] for m in members)
         y0 = min(boxes[m][1] for m in members)
         x1 = max(boxes[m][0] + boxes[m][2] for m in members)
         y1 = max(boxes[m][1] + boxes[m][3] for m in members)
         w, h = x1 - x0, y1 - y0
-        if h < min_height or h > 0.9 * height or w > 1.6 * h or w > 0.6 * width:
+        if h < min_height or h > 0.9 * height or w > 2.0 * h or w > 0.6 * width:
             continue
-        window = labels[y0:y1, x0:x1]
-        own = np.isin(window, [ids[m] for m in members])
-        area = int(own.sum())
-        if area < 0.04 * w * h or area > 0.85 * w * h:  # a hairline or a solid blob
+        own = np.isin(labels[y0:y1, x0:x1], [ids[m] for m in members])
+        area = int(np.count_nonzero(own))
+        if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
             continue
         found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1], 0.0).astype(np.float32)))
     return found
