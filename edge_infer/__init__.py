@@ -8,7 +8,7 @@ It never imports TensorFlow.
 """
 
 from edge_infer.errors import DigitsError, InputError, ModelError, SourceError
-from edge_infer.normalize import normalize
+from edge_infer.crop import normalize
 from edge_infer.recognizer import Detection, DigitRecognizer, Number, Prediction
 
 __all__ = ["Detection", "DigitRecognizer", "DigitsError", "InputError", "ModelError", "Number", "Prediction",

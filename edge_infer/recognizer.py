@@ -11,7 +11,7 @@ from edge_infer import group
 from edge_infer.contract import INPUT_SIZE
 from edge_infer.errors import InputError
 from edge_infer.model import OnnxModel
-from edge_infer.normalize import as_gray, fit_mnist, ink_of
+from edge_infer.crop import as_gray, fit_mnist, ink_of
 from edge_infer.segment import MIN_HEIGHT, segment
 
 Box = tuple[int, int, int, int]

@@ -57,7 +57,7 @@ def write_card(float_model: Path, run: Path | None = None) -> dict:
     x = (data.x_test.astype(np.float32) / 255.0)[..., None]
     card = {"model": measure(float_model, x, data.y_test), "commands": COMMANDS,
             "measured_on": f"{platform.machine()} {platform.processor() or ''}".strip() + ", onnxruntime, 1 thread",
-            "data": data.source}
+            "data": data.source.split(":")[0]}
     int8 = float_model.with_name(float_model.stem + ".int8.onnx")
     if int8.is_file():
         card["int8"] = measure(int8, x, data.y_test)

@@ -121,7 +121,7 @@ def fit_mnist(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
 
 def stroke_width(ink: np.ndarray) -> float:
     """Typical stroke width in pixels of an ink map: four times the mean distance of ink to background."""
-    mask = (ink > 0.5).astype(np.uint8)
+    mask = (ink > 0.5 * float(ink.max())).astype(np.uint8)
     if not mask.any():
         return 0.0
     distance = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)

@@ -1,0 +1,46 @@
+"""The shipped default model: its card tells the truth about it on the real MNIST test set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import scaled
+from edge_infer.model import OnnxModel, default_model_path
+
+CARD = default_model_path().with_name("digits-cnn.card.json")
+
+
+def _accuracy(path, mnist):
+    model = OnnxModel(path)
+    x = scaled(mnist.x_test)
+    predicted = np.concatenate([model.predict(x[i:i + 2500]) for i in range(0, len(x), 2500)]).argmax(1)
+    return float(np.mean(predicted == mnist.y_test))
+
+
+def test_float_model_matches_its_card(mnist):
+    card = json.loads(CARD.read_text())
+    accuracy = _accuracy(default_model_path(), mnist)
+    assert accuracy == pytest.approx(card["model"]["test_accuracy"], abs=1e-4)  # 0.01 percentage point
+    assert accuracy >= 0.996
+    assert default_model_path().stat().st_size == card["model"]["bytes"] < 1_000_000
+
+
+def test_int8_model_matches_its_card(mnist):
+    card = json.loads(CARD.read_text())
+    if "int8" not in card:
+        pytest.skip("no int8 model passed its accuracy check")
+    path = default_model_path().with_name(card["int8"]["file"])
+    accuracy = _accuracy(path, mnist)
+    assert accuracy == pytest.approx(card["int8"]["test_accuracy"], abs=1e-4)
+    assert accuracy >= card["model"]["test_accuracy"] - 0.002
+
+
+def test_card_markdown_states_the_measured_figures():
+    card = json.loads(CARD.read_text())
+    text = CARD.with_suffix(".md").read_text()
+    assert f"{card['model']['test_accuracy']:.2%}" in text
+    assert "digits-train --model cnn" in text and "digits-export" in text
+    assert int(card["model"]["metadata"]["multiply_adds"]) <= 3_500_000
