@@ -5,7 +5,8 @@ stroke width, sometimes over ruled or squared lines; the sheet is then lit uneve
 shadowed, tilted, blurred, made noisy and JPEG-compressed.
 
     python -m edge_infer.scenes --frames 200          # recognizer metrics on 200 frames
-    python -m edge_infer.scenes --frames 8 --save DIR  # also write the frames as PNG
+    python -m edge_infer.scenes --frames 8 --save DIR  # write the frames as PNG, with truth.json
+    python -m edge_infer.scenes --frames 4 --clip edge_infer/data/demo.mp4 --seed 2026  # the bundled demo clip
 """
 
 from __future__ import annotations
@@ -270,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=0.5)
     parser.add_argument("--save", type=Path, help="write the frames and their truth here instead of measuring")
+    parser.add_argument("--clip", type=Path, help="write a short video (.mp4) of --frames scenes and its truth")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
     from edge_infer._cli import run
@@ -278,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         generator = SceneGenerator(args.seed)
         if args.save:
             save(generator, args.frames, args.save)
+            return
+        if args.clip:
+            write_clip(generator, args.clip, scenes=args.frames)
             return
         from edge_infer import DigitRecognizer
 
@@ -290,6 +295,36 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{key:34s} {value:.4f}" if isinstance(value, float) else f"{key:34s} {value}")
 
     return run(job)
+
+
+def write_clip(generator: SceneGenerator, path: Path, scenes: int = 3, frames_per_scene: int = 12,
+               fps: float = 8.0) -> list[dict]:
+    """Write a short MPEG-4 video of ``scenes`` scenes, each held for ``frames_per_scene`` frames while the
+    camera drifts a few pixels; return (and store as ``<path>.json``) the truth of every frame."""
+    from edge_infer._io import atomic_path, write_text
+
+    truth = []
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (generator.width, generator.height))
+        if not writer.isOpened():
+            raise RuntimeError("this OpenCV build cannot write MPEG-4 video")
+        for _ in range(scenes):
+            scene = generator.scene()
+            dx, dy = generator.rng.uniform(-1.5, 1.5, 2)
+            for step in range(frames_per_scene):
+                shift = (round(dx * step), round(dy * step))
+                matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+                writer.write(cv2.warpAffine(scene.frame, matrix, (generator.width, generator.height),
+                                            borderMode=cv2.BORDER_REFLECT))
+                truth.append({"digits": [[_moved(b, shift), d] for b, d in scene.digits],
+                              "numbers": [[_moved(b, shift), t] for b, t in scene.numbers]})
+        writer.release()
+    write_text(path.with_suffix(".json"), json.dumps(truth))
+    return truth
+
+
+def _moved(box: Box, shift: tuple[int, int]) -> Box:
+    return (box[0] + shift[0], box[1] + shift[1], box[2], box[3])
 
 
 def save(generator: SceneGenerator, frames: int, folder: Path) -> None:

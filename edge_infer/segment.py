@@ -153,7 +153,12 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
+def ink_and_mask(gray: np.ndarray, dark_ink: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (H, W) grey in [0, 1] -> (ink map without paper lines, uint8 mask of the ink that counts)."""
+    ink = remove_rules(ink_map(gray, dark_ink))
+    return ink, seeded(ink, ink_mask(ink))
+
+
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
     """float32 (H, W) grey in [0, 1] -> candidate digit regions, in no particular order."""
-    ink = remove_rules(ink_map(gray, dark_ink))
-    return regions(ink, seeded(ink, ink_mask(ink)), min_height)
+    return regions(*ink_and_mask(gray, dark_ink), min_height)

@@ -1,0 +1,201 @@
+"""Frame sources (camera, stream, video, image, folder) and a grabber thread that keeps only the newest frame.
+
+Every source is read with ``cv2.VideoCapture`` or ``cv2.imread``; the rest of the app sees
+only ``Frame`` objects.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from edge_infer.errors import SourceError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+RETRIES = 4  # reconnection attempts for a live source that stops delivering
+BACKOFF_S = 0.25  # first wait between attempts; doubles each time
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: its ``index`` in the source, capture ``time`` in seconds since the start, BGR ``image``."""
+
+    index: int
+    time: float
+    image: np.ndarray
+    name: str = ""
+
+
+class Source:
+    """Something that yields frames. ``live`` sources (cameras, streams) drop frames when the reader is slow."""
+
+    live = False
+    fps = 0.0
+    name = ""
+
+    def frames(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device or file."""
+
+
+class VideoSource(Source):
+    """A camera index, a stream URL or a video file, through ``cv2.VideoCapture``.
+
+    A live source that stops delivering is re-opened up to RETRIES times with doubling
+    waits. A file that fails before its last frame (truncated or corrupt) gets the same
+    retries from where it stopped, then a SourceError; a file that simply ends just ends.
+    """
+
+    def __init__(self, spec: int | str, retries: int = RETRIES, backoff: float = BACKOFF_S):
+        self.spec, self.retries, self.backoff = spec, retries, backoff
+        self.live = isinstance(spec, int) or "://" in str(spec)
+        self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
+        self.capture = self._open()
+        if not self.capture.isOpened():
+            raise SourceError(self._cannot_open())
+        self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 0.0
+        self.length = 0 if self.live else int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+
+    def _open(self) -> cv2.VideoCapture:
+        return cv2.VideoCapture(self.spec)
+
+    def _cannot_open(self) -> str:
+        if isinstance(self.spec, int):
+            return (f"cannot open camera {self.spec}: try another index (0, 1, ...), check that no other program "
+                    "uses it and that you may access it (on Linux, membership of the 'video' group), "
+                    "or pass a video file")
+        if self.live:
+            return f"cannot open stream {self.spec}: check the URL and that the stream is up"
+        return f"cannot open video {self.spec}: the file is not a video OpenCV can decode, or it is corrupt"
+
+    def frames(self) -> Iterator[Frame]:
+        start, index, failures = time.monotonic(), 0, 0
+        while True:
+            ok, image = self.capture.read()
+            if ok and image is not None and image.size:
+                failures = 0
+                yield Frame(index, time.monotonic() - start if self.live else index / (self.fps or 30.0), image,
+                            self.name)
+                index += 1
+                continue
+            if not self.live and index >= self.length - 1:
+                return  # the video ended (the container's frame count may be one too high)
+            if failures == self.retries:
+                what = "stopped delivering frames" if self.live else f"failed at frame {index} of {self.length}"
+                raise SourceError(f"{self.name} {what} and did not recover after {self.retries} retries; "
+                                  "check the cable or connection, or the file")
+            time.sleep(self.backoff * 2 ** failures)
+            failures += 1
+            self.capture.release()
+            self.capture = self._open()
+            if not self.live:
+                self.capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+
+    def close(self) -> None:
+        self.capture.release()
+
+
+class ImageSource(Source):
+    """One image file or a folder of them, through ``cv2.imread``; unreadable files in a folder are skipped."""
+
+    def __init__(self, paths: list[Path], name: str, skip_unreadable: bool):
+        if not paths:
+            raise SourceError(f"{name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        self.paths, self.name, self.skip_unreadable = paths, name, skip_unreadable
+        self.skipped: list[str] = []
+
+    def frames(self) -> Iterator[Frame]:
+        for index, path in enumerate(self.paths):
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                if not self.skip_unreadable:
+                    raise SourceError(f"cannot read image {path}: the file is missing, unreadable or not an image")
+                self.skipped.append(str(path))
+                continue
+            yield Frame(index, float(index), image, str(path))
+
+
+def open_source(spec: str | int) -> Source:
+    """Open a camera index, a stream URL, a video file, an image file or a folder of images."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return VideoSource(int(spec))
+    if "://" in spec:
+        return VideoSource(spec)
+    path = Path(spec)
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        return ImageSource(images, f"folder {path}", skip_unreadable=True)
+    if not path.exists():
+        raise SourceError(f"no such file or folder: {path}; pass a camera index, a video, an image or a folder")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource([path], str(path), skip_unreadable=False)
+    return VideoSource(str(path))
+
+
+class Grabber:
+    """Reads a source on its own thread and hands out only the newest frame.
+
+    With ``drop=True`` (live sources, or files played in real time) a slow consumer skips
+    the frames it had no time for, so what it sees is never stale; ``dropped`` counts them.
+    With ``drop=False`` every frame is handed out in order. ``pace`` > 0 plays a file at that
+    many frames per second, as a camera would deliver it.
+    """
+
+    def __init__(self, source: Source, drop: bool, pace: float = 0.0):
+        self.source, self.drop, self.pace = source, drop, pace
+        self.dropped = 0
+        self._slot: Frame | None = None
+        self._done = False
+        self._error: Exception | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="edge-digits-capture", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        try:
+            for n, frame in enumerate(self.source.frames()):
+                if self.pace:
+                    time.sleep(max(0.0, start + n / self.pace - time.monotonic()))
+                with self._ready:
+                    while not self.drop and self._slot is not None and not self._stop.is_set():
+                        self._ready.wait(0.1)
+                    if self._stop.is_set():
+                        return
+                    self.dropped += self._slot is not None
+                    self._slot = frame
+                    self._ready.notify_all()
+        except Exception as err:  # handed to the consumer, which reports it
+            self._error = err
+        finally:
+            with self._ready:
+                self._done = True
+                self._ready.notify_all()
+
+    def next(self) -> Frame | None:
+        """The newest frame not yet handed out; None once the source has ended. Re-raises source errors."""
+        with self._ready:
+            while self._slot is None and not self._done:
+                self._ready.wait(0.1)
+            frame, self._slot = self._slot, None
+            self._ready.notify_all()
+        if frame is None and self._error is not None:
+            raise self._error
+        return frame
+
+    def close(self) -> None:
+        """Stop the thread and release the source."""
+        self._stop.set()
+        with self._ready:
+            self._ready.notify_all()
+        self._thread.join(timeout=2.0)
+        self.source.close()

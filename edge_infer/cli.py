@@ -1,0 +1,273 @@
+"""digits-cam: read handwritten digits live from a camera, a stream, a video, images or a drawing pad.
+
+    digits-cam [SOURCE]                 camera index (default 0), video file, image, folder or stream URL
+    digits-cam --headless SOURCE        one JSON line per frame instead of a window
+    digits-cam image PATH... [--out D]  read image files and write annotated copies
+    digits-cam --draw                   draw digits with the mouse and watch them being read
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge_infer import draw
+from edge_infer._cli import run
+from edge_infer._io import atomic_path, write_text
+from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source
+from edge_infer.crop import as_gray
+from edge_infer.errors import SourceError
+from edge_infer.recognizer import Detection, DigitRecognizer, Number
+from edge_infer.segment import ink_and_mask
+
+WINDOW = "edge-digits"
+ESC = 27
+
+
+def demo_clip() -> Path:
+    """The bundled demo video, made by the scene generator from MNIST test digits."""
+    return Path(str(resources.files("edge_infer") / "data" / "demo.mp4"))
+
+
+def _window() -> None:
+    """Open the app window without OpenCV's Qt toolbar, pointing Qt at the system fonts it no longer ships."""
+    fonts = Path("/usr/share/fonts/truetype/dejavu")
+    if fonts.is_dir():
+        os.environ.setdefault("QT_QPA_FONTDIR", str(fonts))
+    cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+
+
+def has_display() -> bool:
+    """Whether a window can be opened (OpenCV's Qt backend aborts the process without one)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def record(frame: Frame, found: list[Detection], numbers: list[Number], ms: float) -> dict:
+    """The JSON-ready result of one frame."""
+    return {
+        "frame": frame.index, "time": round(frame.time, 3), "ms": round(ms, 2),
+        "detections": [{"digit": d.digit, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in found],
+        "numbers": [{"text": n.text, "confidence": round(n.confidence, 4), "box": list(n.box)} for n in numbers],
+    }
+
+
+class _VideoFile:
+    """An annotated-video writer that only appears at its path once complete."""
+
+    def __init__(self, path: Path, fps: float):
+        self.path, self.fps = path, fps or 10.0
+        self.writer = None
+        self._atomic = atomic_path(path)
+
+    def write(self, image: np.ndarray) -> None:
+        if self.writer is None:
+            tmp = self._atomic.__enter__()
+            self.writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                          (image.shape[1], image.shape[0]))
+            if not self.writer.isOpened():
+                raise SourceError(f"cannot write video {self.path}: use an .mp4 path in a writable folder")
+        self.writer.write(image)
+
+    def close(self, ok: bool) -> None:
+        if self.writer is not None:
+            self.writer.release()
+            self._atomic.__exit__(None if ok else RuntimeError, None, None)
+
+
+def _open(spec: str | None) -> Source:
+    if spec is not None:
+        return open_source(spec)
+    try:
+        return open_source(0)
+    except SourceError:
+        print(f"no camera at index 0; playing the bundled demo clip {demo_clip()} "
+              "(pass a camera index, video, image or folder to choose)", file=sys.stderr)
+        return open_source(str(demo_clip()))
+
+
+def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
+    source = _open(args.source)
+    window = not args.headless and has_display()
+    if not window and not args.headless:
+        print("no display found; running headless (one JSON line per frame)", file=sys.stderr)
+    video = not isinstance(source, ImageSource)
+    # In a window, files play at their own speed like a camera; headless, every file frame is read.
+    drop = source.live or (window and video)
+    pace = source.fps if window and video and not source.live else (1.0 if window and not video else 0.0)
+    grabber = Grabber(source, drop=drop, pace=pace)
+    out = _VideoFile(args.save_video, source.fps) if args.save_video else None
+    shown, ok, last, paused, threshold_view = 0, False, None, False, False
+    if window:
+        _window()
+    fps, tick = 0.0, time.perf_counter()
+    try:
+        while True:
+            if not paused:
+                frame = grabber.next()
+                if frame is None:
+                    break
+                start = time.perf_counter()
+                found = rec.recognize(frame.image)
+                numbers = rec.numbers(found)
+                ms = (time.perf_counter() - start) * 1000
+                now = time.perf_counter()
+                fps = 0.9 * fps + 0.1 / max(now - tick, 1e-6) if fps else 1 / max(now - tick, 1e-6)
+                tick = now
+                if not window:
+                    print(json.dumps(record(frame, found, numbers, ms)), flush=True)
+                annotated = draw.detections(frame.image.copy(), found, numbers)
+                if out:
+                    out.write(annotated)
+                last = (frame, found, numbers, ms, annotated)
+                shown += 1
+            if window and last:
+                frame, found, numbers, ms, annotated = last
+                view = annotated.copy()
+                if threshold_view:
+                    _, mask = ink_and_mask(as_gray(frame.image), rec.ink == "dark")
+                    view = draw.detections(cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR), found, numbers)
+                cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, paused))
+                key = cv2.waitKey(1 if not paused else 30) & 0xFF
+                if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                    break
+                if key == ord(" "):
+                    paused = not paused
+                elif key == ord("t"):
+                    threshold_view = not threshold_view
+                elif key in (ord("+"), ord("=")):
+                    rec.min_confidence = min(1.0, round(rec.min_confidence + 0.05, 2))
+                elif key == ord("-"):
+                    rec.min_confidence = max(0.0, round(rec.min_confidence - 0.05, 2))
+                elif key == ord("s"):
+                    _snapshot(args.snapshots, frame, found, numbers, ms, annotated)
+            if args.max_frames and shown >= args.max_frames:
+                break
+        ok = True
+    finally:
+        grabber.close()
+        if out:
+            out.close(ok)
+        if window:
+            cv2.destroyAllWindows()
+    if window and isinstance(source, ImageSource) and source.skipped:
+        print(f"skipped {len(source.skipped)} unreadable image(s): {', '.join(source.skipped)}", file=sys.stderr)
+
+
+def _snapshot(folder: Path, frame: Frame, found, numbers, ms: float, annotated: np.ndarray) -> None:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    png = folder / f"snapshot-{stamp}.png"
+    with atomic_path(png) as tmp:
+        if not cv2.imwrite(str(tmp), annotated):
+            raise SourceError(f"cannot write snapshot {png}")
+    write_text(png.with_suffix(".json"), json.dumps(record(frame, found, numbers, ms), indent=1))
+    print(f"saved {png}", file=sys.stderr)
+
+
+def images(paths: list[Path], out: Path, rec: DigitRecognizer, as_json: bool) -> int:
+    """Read each image, print what was read, write ``out/<name>.annotated.png``; 2 if any image failed."""
+    failed = 0
+    for path in paths:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            print(f"error: cannot read image {path}: the file is missing, unreadable or not an image", file=sys.stderr)
+            failed += 1
+            continue
+        start = time.perf_counter()
+        found = rec.recognize(image)
+        numbers = rec.numbers(found)
+        ms = (time.perf_counter() - start) * 1000
+        target = out / f"{path.stem}.annotated.png"
+        with atomic_path(target) as tmp:
+            cv2.imwrite(str(tmp), draw.detections(image.copy(), found, numbers))
+        if as_json:
+            print(json.dumps({"image": str(path), "annotated": str(target),
+                              **record(Frame(0, 0.0, image), found, numbers, ms)}))
+        else:
+            texts = " ".join(n.text for n in numbers) or "(no digits)"
+            print(f"{path}: {texts}  [{len(found)} digits, {ms:.1f} ms] -> {target}")
+    return 2 if failed else 0
+
+
+def drawing_pad(rec: DigitRecognizer) -> None:
+    """A canvas to draw digits on with the mouse; the digits are read live. c clears, q or Esc quits."""
+    if not has_display():
+        raise SourceError("the drawing pad needs a display (set DISPLAY, or run it on a desktop)")
+    canvas = np.full((480, 640, 3), 255, np.uint8)
+    pen = {"down": False, "last": None}
+
+    def on_mouse(event, x, y, flags, _):
+        if event == cv2.EVENT_LBUTTONDOWN:
+            pen.update(down=True, last=(x, y))
+        elif event == cv2.EVENT_LBUTTONUP:
+            pen.update(down=False, last=None)
+        if pen["down"] and event in (cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONDOWN):
+            cv2.line(canvas, pen["last"], (x, y), (0, 0, 0), 14, cv2.LINE_AA)
+            pen["last"] = (x, y)
+
+    _window()
+    cv2.setMouseCallback(WINDOW, on_mouse)
+    try:
+        while True:
+            found = rec.recognize(canvas)
+            view = draw.detections(canvas.copy(), found, rec.numbers(found))
+            if len(found) == 1:
+                x, y, w, h = found[0].box
+                pad = max(w, h) // 4
+                draw.top3(view, rec.classify(canvas[max(y - pad, 0):y + h + pad, max(x - pad, 0):x + w + pad]))
+            cv2.imshow(WINDOW, draw.status(view, 0.0, 0.0, rec.min_confidence, keys="draw with the mouse  c clear  q quit"))
+            key = cv2.waitKey(20) & 0xFF
+            if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                break
+            if key == ord("c"):
+                canvas[:] = 255
+    finally:
+        cv2.destroyAllWindows()
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="ONNX model (default: the shipped one)")
+    parser.add_argument("--min-confidence", type=float, default=0.5)
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (1 is fastest here)")
+    parser.add_argument("--ink", choices=["dark", "light"], default="dark", help="dark ink on paper, or light on dark")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own messages say what failed
+    if argv[:1] == ["image"]:
+        parser = argparse.ArgumentParser(prog="digits-cam image", description="Read digits in image files.")
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--out", type=Path, default=Path("annotated"), help="folder for annotated copies")
+        parser.add_argument("--json", action="store_true", help="one JSON line per image")
+        _common(parser)
+        args = parser.parse_args(argv[1:])
+        status = {}
+        code = run(lambda: status.update(code=images(args.paths, args.out, _recognizer(args), args.json)))
+        return code or status.get("code", 0)
+    parser = argparse.ArgumentParser(prog="digits-cam", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("source", nargs="?", help="camera index, video, image, folder or stream URL (default 0)")
+    parser.add_argument("--headless", action="store_true", help="no window: print one JSON line per frame")
+    parser.add_argument("--save-video", type=Path, help="write the annotated video here (.mp4)")
+    parser.add_argument("--max-frames", type=int, default=0, help="stop after N frames")
+    parser.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for 's' snapshots")
+    parser.add_argument("--draw", action="store_true", help="open the drawing pad")
+    _common(parser)
+    args = parser.parse_args(argv)
+    return run(lambda: drawing_pad(_recognizer(args)) if args.draw else live(args, _recognizer(args)))
+
+
+def _recognizer(args: argparse.Namespace) -> DigitRecognizer:
+    return DigitRecognizer(args.model, threads=args.threads, min_confidence=args.min_confidence, ink=args.ink)
