@@ -6,7 +6,7 @@ shadowed, tilted, blurred, made noisy and JPEG-compressed.
 
     python -m edge_infer.scenes --frames 200          # recognizer metrics on 200 frames
     python -m edge_infer.scenes --frames 8 --save DIR  # write the frames as PNG, with truth.json
-    python -m edge_infer.scenes --frames 4 --clip edge_infer/data/demo.mp4 --seed 2026  # the bundled demo clip
+    python -m edge_infer.scenes --frames 4 --clip edge_infer/data/demo.mp4 --seed 1  # the bundled demo clip
 """
 
 from __future__ import annotations

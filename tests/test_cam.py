@@ -1,0 +1,196 @@
+"""digits-cam on real video files, images and an X display, against the scene generator's ground truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, assert_clean_error, run_cli
+from edge_infer.capture import Grabber, VideoSource, open_source
+from edge_infer.cli import demo_clip
+from edge_infer.errors import SourceError
+from edge_infer.scenes import SceneGenerator, match, write_clip
+
+
+def _lines(result):
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _agreement(lines, truth):
+    """Fraction of true digits found and read right, and of frames whose numbers are all read right."""
+    right = total = frames_ok = 0
+    for line in lines:
+        frame = truth[line["frame"]]
+        found = line["detections"]
+        pairs = match([tuple(b) for b, _ in frame["digits"]], [tuple(d["box"]) for d in found])
+        right += sum(frame["digits"][i][1] == found[j]["digit"] for i, j in pairs)
+        total += len(frame["digits"])
+        frames_ok += sorted(t for _, t in frame["numbers"]) == sorted(n["text"] for n in line["numbers"])
+    return right / total, frames_ok / len(lines)
+
+
+def test_headless_demo_clip_matches_its_truth():
+    truth = json.loads(demo_clip().with_suffix(".json").read_text())
+    lines = _lines(run_cli("edge_infer", "--headless", str(demo_clip())))
+    assert [line["frame"] for line in lines] == list(range(len(truth)))  # headless reads every file frame
+    digits, numbers = _agreement(lines, truth)
+    assert digits >= 0.97 and numbers >= 0.9
+
+
+def test_no_camera_falls_back_to_the_demo_clip():
+    result = run_cli("edge_infer", "--headless", "--max-frames", "5")
+    assert "no camera at index 0; playing the bundled demo clip" in result.stderr
+    assert len(_lines(result)) == 5
+
+
+def test_headless_generated_video_and_saved_video(tmp_path):
+    clip = tmp_path / "scenes.mp4"
+    truth = write_clip(SceneGenerator(seed=99), clip, scenes=4, frames_per_scene=6)
+    saved = tmp_path / "annotated.mp4"
+    lines = _lines(run_cli("edge_infer", "--headless", str(clip), "--save-video", str(saved)))
+    assert len(lines) == 24
+    digits, numbers = _agreement(lines, truth)
+    assert digits >= 0.95 and numbers >= 0.75
+    video = cv2.VideoCapture(str(saved))
+    assert video.get(cv2.CAP_PROP_FRAME_COUNT) == 24
+    ok, first = video.read()
+    assert ok and first.shape == (480, 640, 3)
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_image_mode_writes_annotated_copies(tmp_path):
+    generator = SceneGenerator(seed=5)
+    paths, texts = [], []
+    for i in range(3):
+        scene = generator.scene()
+        paths.append(tmp_path / f"page{i}.png")
+        cv2.imwrite(str(paths[-1]), scene.frame)
+        texts.append(sorted(t for _, t in scene.numbers))
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    out = tmp_path / "out"
+    result = run_cli("edge_infer", "image", *map(str, paths), str(tmp_path / "broken.png"), "--out", str(out), "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot read image" in result.stderr and "broken.png" in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 3
+    read_right = sum(sorted(n["text"] for n in r["numbers"]) == t for r, t in zip(records, texts))
+    assert read_right >= 2
+    for path in paths:
+        annotated = cv2.imread(str(out / f"{path.stem}.annotated.png"))
+        original = cv2.imread(str(path))
+        assert annotated.shape == original.shape and np.any(annotated != original)
+
+
+def test_folder_source(tmp_path):
+    generator = SceneGenerator(seed=6)
+    for i in range(3):
+        cv2.imwrite(str(tmp_path / f"{i}.jpg"), generator.scene().frame)
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert len(_lines(run_cli("edge_infer", "--headless", str(tmp_path)))) == 3
+
+
+def test_missing_camera_file_and_corrupt_video(tmp_path):
+    assert_clean_error(run_cli("edge_infer", "--headless", "7"), "cannot open camera 7", "another index")
+    assert_clean_error(run_cli("edge_infer", "--headless", str(tmp_path / "nope.mp4")), "no such file")
+    (tmp_path / "corrupt.mp4").write_bytes(np.random.default_rng(0).bytes(20_000))
+    assert_clean_error(run_cli("edge_infer", "--headless", str(tmp_path / "corrupt.mp4")), "cannot open video")
+    assert_clean_error(run_cli("edge_infer", "image", str(tmp_path / "nope.png")), "cannot read image")
+
+
+def _truncated_avi(tmp_path):
+    """A real video file cut in half: its header promises 48 frames, its data holds fewer."""
+    source = cv2.VideoCapture(str(demo_clip()))
+    path = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 8, (640, 480))
+    while True:
+        ok, frame = source.read()
+        if not ok:
+            break
+        writer.write(frame)
+    writer.release()
+    blob = path.read_bytes()
+    truncated = tmp_path / "truncated.avi"
+    truncated.write_bytes(blob[: len(blob) // 2])
+    return truncated
+
+
+def test_source_that_fails_midway_is_retried_then_exits_cleanly(tmp_path):
+    truncated = _truncated_avi(tmp_path)
+    source = VideoSource(str(truncated), retries=2, backoff=0.01)
+    frames = []
+    with pytest.raises(SourceError, match="failed at frame .* did not recover after 2 retries"):
+        for frame in source.frames():
+            frames.append(frame.index)
+    assert 10 < len(frames) < 48 and frames == list(range(len(frames)))
+    result = run_cli("edge_infer", "--headless", str(truncated))
+    assert_clean_error(result, "did not recover after 4 retries")
+    assert len(result.stdout.splitlines()) == len(frames)  # every readable frame was still processed
+
+
+def test_grabber_drops_stale_frames_for_a_slow_recognizer():
+    """Play the demo clip at 40 fps, as a camera would deliver it, and consume it slowly."""
+    slow = 0.25  # seconds per frame: a recognizer ten times slower than the camera
+    grabber = Grabber(open_source(str(demo_clip())), drop=True, pace=40.0)
+    start, seen = time.monotonic(), []
+    try:
+        while (frame := grabber.next()) is not None:
+            elapsed = time.monotonic() - start
+            assert frame.index >= int(elapsed * 40) - 3  # what we get is the newest frame, never a queued one
+            seen.append(frame.index)
+            time.sleep(slow)
+    finally:
+        grabber.close()
+    assert len(seen) < 15 and grabber.dropped >= 48 - len(seen) - 1
+    assert seen == sorted(seen) and seen[-1] >= 44
+
+    keep_all = Grabber(open_source(str(demo_clip())), drop=False)
+    indices = []
+    while (frame := keep_all.next()) is not None:
+        indices.append(frame.index)
+    keep_all.close()
+    assert indices == list(range(48)) and keep_all.dropped == 0
+
+
+@pytest.fixture
+def xvfb(tmp_path):
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb is not installed (scripts/setup.sh dev installs it)")
+    display = f":{90 + os.getpid() % 100}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    yield display
+    server.terminate()
+    server.wait(5)
+
+
+def test_window_mode_under_xvfb(xvfb, tmp_path):
+    from PIL import ImageGrab
+
+    env = {**os.environ, "DISPLAY": xvfb, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    app = subprocess.Popen([sys.executable, "-m", "edge_infer", str(demo_clip())], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3.0)
+        shot = ImageGrab.grab(xdisplay=xvfb)
+        shot.save(tmp_path / "window.png")
+        app.send_signal(signal.SIGINT)  # Ctrl-C mid-clip
+        out, err = app.communicate(timeout=15)
+    finally:
+        app.kill()
+    pixels = np.asarray(shot.convert("RGB"))
+    box_green = np.all(pixels == (40, 200, 40), axis=-1).sum()  # draw.BOX, in RGB
+    label_blue = np.all(pixels == (20, 90, 200), axis=-1).sum()  # draw.NUMBER, in RGB
+    assert box_green > 500 and label_blue > 100, f"no annotation on screen; see {tmp_path / 'window.png'}"
+    assert out == ""  # a window, not JSON lines
+    assert app.returncode == 130 and "interrupted" in err and "Traceback" not in err
