@@ -2,13 +2,10 @@
 
 MNIST fitted each digit's ink into 20x20 keeping its aspect ratio, then placed it in a
 28x28 field so that its centre of mass sits at the centre. Camera crops get the same
-treatment, plus two camera-specific steps: contrast is stretched so strokes saturate
-like MNIST's, and strokes too thin to survive the downscale are thickened first.
+treatment, plus a stretch of contrast so that their strokes saturate like MNIST's.
 """
 
 from __future__ import annotations
-
-import math
 
 import cv2
 import numpy as np
@@ -16,8 +13,7 @@ import numpy as np
 from edge_infer.contract import FIT_SIZE, INPUT_SIZE
 from edge_infer.errors import InputError
 
-INK_LEVEL = 0.2  # ink-map value above which a pixel counts as ink when boxing the digit
-MIN_STROKE = 1.7  # stroke width, in 20x20-fitted pixels, below which strokes are thickened
+INK_LEVEL = 0.2  # fraction of the peak ink above which a pixel counts when boxing the digit
 
 
 def as_gray(image, what: str = "image") -> np.ndarray:
@@ -40,6 +36,9 @@ def as_gray(image, what: str = "image") -> np.ndarray:
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise InputError(f"{what} is {image.shape[0]}x{image.shape[1]} pixels; it needs at least 2x2")
     kind = image.dtype.kind
+    if image.dtype == np.uint8 and channels in (3, 4):  # convert the cheap bytes, not three float planes
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY if channels == 3 else cv2.COLOR_BGRA2GRAY)
+        channels = 0
     if image.dtype == np.uint8:
         gray = image.astype(np.float32) * (1 / 255)
     elif image.dtype == np.uint16:
@@ -70,7 +69,7 @@ def as_gray(image, what: str = "image") -> np.ndarray:
 
 
 def ink_of(gray: np.ndarray) -> np.ndarray:
-    """Ink map of a single-digit image of either polarity: float32 (H, W), 1 = ink, 0 = background.
+    """Ink map of a single-digit image of either polarity: float32 (H, W), 1 = darkest ink, 0 = background.
 
     The background is whatever fills the border; ink pulls the mean of the inside away
     from it, so an inside darker than the border means dark ink on light paper.
@@ -78,54 +77,31 @@ def ink_of(gray: np.ndarray) -> np.ndarray:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     ink = background - gray if float(gray.mean()) < background else gray - background
-    peak = float(np.percentile(ink, 99.5)) if ink.size > 400 else float(ink.max())
-    if peak <= 1e-6:
-        return np.zeros_like(gray)
-    return np.clip(ink * (1.0 / peak), 0.0, 1.0)
+    peak = float(ink.max())
+    return np.maximum(ink * (1.0 / peak), 0.0) if peak > 1e-6 else np.zeros_like(gray)
 
 
-def fit_mnist(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
-    """Fit an ink map (float32 (H, W), 1 = ink) into MNIST's frame: float32 (28, 28) in [0, 1].
+def fit_mnist(ink: np.ndarray) -> np.ndarray:
+    """Fit an ink map (float32 (H, W), larger = more ink) into MNIST's frame: float32 (28, 28) in [0, 1].
 
-    The ink's bounding box is scaled to fit 20x20 keeping its aspect ratio, then centred
-    by centre of mass in 28x28. ``stroke`` is the stroke width in source pixels, if known;
-    strokes that would come out thinner than MIN_STROKE are dilated first. An image with no
-    ink gives an all-zero crop.
+    The bounding box of the ink above INK_LEVEL of its peak is scaled to fit 20x20 keeping
+    its aspect ratio, then centred by centre of mass in 28x28. Contrast is stretched so the
+    darkest stroke is 1, as MNIST's strokes saturate. An image with no ink gives zeros.
     """
-    ys, xs = np.nonzero(ink > INK_LEVEL)
-    if len(ys) == 0:
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak <= 1e-6:
         return np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
-    ink = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    height, width = ink.shape
+    x, y, width, height = cv2.boundingRect((ink > INK_LEVEL * peak).astype(np.uint8))
     scale = FIT_SIZE / max(height, width)
-    stroke = stroke_width(ink) if stroke is None else stroke
-    if stroke * scale < MIN_STROKE:
-        grow = int(math.ceil((MIN_STROKE / scale - stroke) / 2))
-        if grow > 0:
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-            ink = cv2.dilate(np.pad(ink, grow), kernel)
-            height, width = ink.shape
-            scale = FIT_SIZE / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    peak = float(small.max())
-    if peak > 0:
-        small = np.clip(small * (1.0 / peak), 0.0, 1.0)  # downscaling greys out thin strokes; MNIST's saturate
+    small = cv2.resize(ink[y:y + height, x:x + width], size,
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small *= 1.0 / max(float(small.max()), 1e-6)  # downscaling greys out thin strokes; MNIST's saturate
     moments = cv2.moments(small)
-    cy = moments["m01"] / moments["m00"] if moments["m00"] > 0 else small.shape[0] / 2
-    cx = moments["m10"] / moments["m00"] if moments["m00"] > 0 else small.shape[1] / 2
+    cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
     shift = np.float32([[1, 0, INPUT_SIZE / 2 - cx], [0, 1, INPUT_SIZE / 2 - cy]])
     return cv2.warpAffine(small, shift, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-
-
-def stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width in pixels of an ink map: four times the mean distance of ink to background."""
-    mask = (ink > 0.5 * float(ink.max())).astype(np.uint8)
-    if not mask.any():
-        return 0.0
-    distance = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)
-    return 4.0 * float(distance[distance > 0].mean())
 
 
 def normalize(image) -> np.ndarray:

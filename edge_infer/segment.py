@@ -5,8 +5,8 @@ Each step is a small function so it can be inspected on its own:
 1. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
 2. ``remove_rules``: subtract ruled and squared paper lines that run across the page;
 3. ``ink_mask``: a low threshold that keeps faint strokes;
-4. ``seeded``: hysteresis, so only components with some clearly dark ink survive;
-5. ``regions``: connected components, strokes of one digit merged, specks and lines dropped.
+4. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
+   one digit merged, specks and lines dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
+RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
 
 
@@ -62,49 +63,55 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
     """Subtract long, faint, nearly horizontal or vertical lines (ruled or squared paper) from an ink map.
 
     Working on grey levels rather than a mask keeps the strokes that cross a line: a stroke
-    is much darker than a paper line, so it survives the subtraction. A smear across each
-    direction lets a slightly tilted line pass a long opening along it; only openings
-    spanning RULE_SPAN of the frame count as lines, which no digit does. The amount
-    subtracted is capped at the lines' typical darkness, so a thick stroke lying on a
-    line keeps most of its ink.
+    is much darker than a paper line, so it survives the subtraction. Lines are searched on
+    a copy shrunk RULE_SHRINK times along their direction (a line's darkness survives that,
+    and the long opening gets cheap), with a smear across it so a slightly tilted line
+    still passes; only openings spanning RULE_SPAN of the frame count as lines, which no
+    digit does. The amount subtracted is capped at the lines' typical darkness, so a thick
+    stroke lying on a line keeps most of its ink.
     """
     height, width = ink.shape
     lines = np.zeros_like(ink)
     for horizontal in (True, False):
         along = width if horizontal else height
+        short = max(along // RULE_SHRINK, 1)
         across = (1, 5) if horizontal else (5, 1)  # kernel sizes are (width, height)
-        run = (max(along // 10, 15), 1) if horizontal else (1, max(along // 10, 15))
-        smeared = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        run = (max(short // 10, 4), 1) if horizontal else (1, max(short // 10, 4))
+        shrunk = cv2.resize(ink, (short, height) if horizontal else (width, short), interpolation=cv2.INTER_AREA)
+        smeared = cv2.dilate(shrunk, cv2.getStructuringElement(cv2.MORPH_RECT, across))
         response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
-        count, labels, stats, _ = cv2.connectedComponentsWithStats((response > FAINT).astype(np.uint8), connectivity=8)
-        long_line = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= RULE_SPAN * along
+        count, labels, stats = _components((response > FAINT).astype(np.uint8))
+        long_line = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= RULE_SPAN * short
         long_line[0] = False
         if not long_line.any():
             continue
         on_line = long_line[labels]
         level = float(np.median(response[on_line]))
-        lines = np.maximum(lines, np.where(on_line, np.minimum(response, level), 0.0))
+        found = cv2.resize(np.where(on_line, np.minimum(response, level), 0.0).astype(np.float32), (width, height),
+                           interpolation=cv2.INTER_NEAREST)
+        lines = np.maximum(lines, found)
     return ink - lines if lines.any() else ink
 
 
-def seeded(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Keep the components of ``mask`` that hold at least one STRONG ink pixel (hysteresis)."""
-    count, labels = cv2.connectedComponents(mask, connectivity=8)
-    keep = np.zeros(count, bool)
-    keep[labels[ink > STRONG]] = True
-    keep[0] = False
-    return (keep[labels] * 255).astype(np.uint8)
+def _components(mask: np.ndarray):
+    """8-connected components with stats; Grana's algorithm is several times faster here than the default."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    return count, labels, stats
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> list[Region]:
-    """Connected components of ``mask``, with the pieces of one digit merged, as candidate regions.
+    """Connected components of ``mask`` that hold some STRONG ink, with the pieces of one digit merged.
 
-    A digit written in two strokes (a 4, 5 or 7) comes apart into pieces stacked in one
-    column; pieces whose boxes overlap mostly in x and touch in y are merged. Regions too
-    small, too flat or too long to be a digit are dropped.
+    The STRONG test is hysteresis: faint specks and grain never make a region, while the
+    faint edges of a real stroke stay attached to it. A digit written in two strokes (a 4,
+    5 or 7) comes apart into pieces stacked in one column; pieces whose boxes overlap
+    mostly in x and touch in y are merged. Regions too small, too flat or too long to be a
+    digit are dropped.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    ids = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
+    count, labels, stats = _components(mask)
+    seeded = np.zeros(count, bool)
+    seeded[labels[ink > STRONG]] = True
+    ids = [i for i in np.flatnonzero(seeded[1:] & (stats[1:, cv2.CC_STAT_AREA] >= 6)) + 1]
     boxes = [tuple(int(v) for v in stats[i, :4]) for i in ids]
     height, width = mask.shape
     found = []
@@ -154,9 +161,9 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
 
 
 def ink_and_mask(gray: np.ndarray, dark_ink: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """float32 (H, W) grey in [0, 1] -> (ink map without paper lines, uint8 mask of the ink that counts)."""
+    """float32 (H, W) grey in [0, 1] -> (ink map without paper lines, uint8 mask of ink above WEAK)."""
     ink = remove_rules(ink_map(gray, dark_ink))
-    return ink, seeded(ink, ink_mask(ink))
+    return ink, ink_mask(ink)
 
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:

@@ -1,0 +1,324 @@
+"""digits-bench: how fast is the recognizer here, against the alternatives, measured side by side in one run.
+
+    digits-bench                      # the table
+    digits-bench --json bench.json    # also the figures, for tooling
+    digits-bench --quick              # fewer repetitions
+
+Speeds are medians and 95th percentiles over many runs on one onnxruntime thread (and one
+OpenCV thread) unless --threads says otherwise. Machines and their load differ: compare
+figures from one run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge_infer.contract import INPUT_SIZE
+from edge_infer.crop import as_gray, fit_mnist
+from edge_infer.model import OnnxModel, default_model_path
+from edge_infer.recognizer import DigitRecognizer
+from edge_infer.segment import segment
+
+GOALS = {  # the project's speed goals (README), checked in the summary
+    "recognize_640x480_ms": 3.0,
+    "classify_batch1_us": 60.0,
+    "cold_start_s": 0.5,
+    "speedup_vs_keras_batch1": 20.0,
+}
+
+
+def timed(fn, runs: int, warmup: int = 10) -> np.ndarray:
+    """Seconds per call of ``fn()`` over ``runs`` calls, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    out = np.empty(runs)
+    for i in range(runs):
+        start = time.perf_counter()
+        fn()
+        out[i] = time.perf_counter() - start
+    return out
+
+
+def row(name: str, seconds: np.ndarray, items: int = 1, unit: str = "image") -> dict:
+    per = seconds / items
+    return {"name": name, "median_us": float(np.median(per) * 1e6), "p95_us": float(np.percentile(per, 95) * 1e6),
+            "per_second": float(items / np.median(seconds)), "unit": unit, "runs": int(len(seconds))}
+
+
+def _frames(count: int, seed: int = 3) -> list:
+    """640x480 generated scenes with 7 to 9 digits each."""
+    from edge_infer.scenes import SceneGenerator
+
+    generator, frames = SceneGenerator(seed, max_numbers=3, max_length=4), []
+    while len(frames) < count:
+        scene = generator.scene()
+        if 7 <= len(scene.digits) <= 9:
+            frames.append(scene)
+    return frames
+
+
+def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray) -> list[dict]:
+    crops = np.stack([fit_mnist(d.astype(np.float32) / 255) for d in digits[:32]])[..., None]
+    rows = [
+        row("classify(), 1 image (normalise + model)", timed(lambda: rec.classify(digits[0]), runs)),
+        row("model only, batch 1", timed(lambda: rec.model.predict(crops[:1]), runs)),
+        row("model only, batch 32", timed(lambda: rec.model.predict(crops), runs // 4), 32),
+        row("classify_batch(), 32 images", timed(lambda: rec.classify_batch(list(digits[:32])), runs // 4), 32),
+    ]
+    int8 = default_model_path().with_name(default_model_path().stem + ".int8.onnx")
+    if rec.model.path == default_model_path() and int8.is_file():
+        quantized = OnnxModel(int8, threads=rec.model.session.get_session_options().intra_op_num_threads)
+        rows += [row(f"int8 model ({quantized.metadata.get('quantization', 'int8')}), batch 1",
+                     timed(lambda: quantized.predict(crops[:1]), runs)),
+                 row("int8 model, batch 32", timed(lambda: quantized.predict(crops), runs // 4), 32)]
+    return rows
+
+
+def bench_recognize(rec: DigitRecognizer, frames: list, runs: int) -> list[dict]:
+    images = [s.frame for s in frames]
+    grays = [as_gray(f) for f in images]
+    found = [segment(g) for g in grays]
+    crops = [np.stack([fit_mnist(r.ink) for r in regions]) for regions in found]
+    total, seg, norm, infer = [], [], [], []
+    for _ in range(max(1, runs // len(images))):
+        for image, gray, regions, batch in zip(images, grays, found, crops):
+            total.append(timed(lambda: rec.recognize(image), 1, 0)[0])
+            seg.append(timed(lambda: segment(as_gray(image)), 1, 0)[0])
+            norm.append(timed(lambda: [fit_mnist(r.ink) for r in regions], 1, 0)[0])
+            infer.append(timed(lambda: rec.model.predict(batch[..., None]), 1, 0)[0])
+    n = np.mean([len(s.digits) for s in frames])
+    return [row(f"recognize(), 640x480 frame, {n:.1f} digits", np.array(total), unit="frame"),
+            row("  segmentation (grey, ink map, lines, regions)", np.array(seg), unit="frame"),
+            row("  normalisation (28x28 crops)", np.array(norm), unit="frame"),
+            row("  inference (one batch)", np.array(infer), unit="frame")]
+
+
+def bench_opencv_dnn(path: Path, runs: int, crops: np.ndarray) -> list[dict]:
+    try:
+        net = cv2.dnn.readNetFromONNX(str(path))
+        rows = []
+        for batch in (1, 32):
+            blob = np.ascontiguousarray(crops[:batch])
+
+            def forward():
+                net.setInput(blob)
+                return net.forward()
+
+            forward()
+            rows.append(row(f"cv2.dnn.readNetFromONNX, batch {batch}", timed(forward, runs if batch == 1 else runs // 4),
+                            batch))
+        return rows
+    except cv2.error as err:
+        return [{"name": "cv2.dnn.readNetFromONNX", "skipped": str(err).strip().splitlines()[-1][:100]}]
+
+
+def bench_keras(path: Path | None, runs: int, crops: np.ndarray) -> list[dict]:
+    if path is None or not path.is_file():
+        return [{"name": "Keras", "skipped": "no .keras model (train one, or pass --keras PATH)"}]
+    try:
+        import keras
+
+        import train.zoo  # noqa: F401  (registers custom layers)
+    except ImportError:
+        return [{"name": "Keras", "skipped": "TensorFlow is not installed (pip install '.[train]')"}]
+    model = keras.saving.load_model(path)
+    rows = []
+    for batch in (1, 32):
+        x = crops[:batch]
+        rows.append(row(f"Keras model(x, training=False), batch {batch}",
+                        timed(lambda: model(x, training=False), max(runs // 10, 20)), batch))
+        rows.append(row(f"Keras model.predict, batch {batch}",
+                        timed(lambda: model.predict(x, verbose=0), max(runs // 40, 10), 3), batch))
+    return rows
+
+
+COLD_RUNTIME = """
+import time; t0 = time.perf_counter()
+import numpy as np
+from edge_infer import DigitRecognizer
+rec = DigitRecognizer(threads=1)
+rec.classify(np.zeros((28, 28), np.uint8))
+print(time.perf_counter() - t0)
+"""
+
+COLD_KERAS = """
+import time; t0 = time.perf_counter()
+import numpy as np, keras, train.zoo
+model = keras.saving.load_model({path!r})
+model(np.zeros((1, 28, 28, 1), np.float32), training=False)
+print(time.perf_counter() - t0)
+"""
+
+RESIDENT = """
+import resource, numpy as np
+from edge_infer import DigitRecognizer
+from edge_infer.scenes import SceneGenerator
+rec = DigitRecognizer(threads=1)
+generator = SceneGenerator(5)
+frames = [generator.scene().frame for _ in range(20)]
+for _ in range(10):
+    for f in frames:
+        rec.recognize(f)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def _fresh(code: str, repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """(wall seconds of the whole process, seconds the code itself reports), per fresh interpreter."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    wall, inside = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        wall.append(time.perf_counter() - start)
+        inside.append(float(out.stdout.strip().splitlines()[-1]))
+    return np.array(wall), np.array(inside)
+
+
+def bench_process(keras_path: Path | None, repeats: int) -> list[dict]:
+    rows = []
+    wall, inside = _fresh(COLD_RUNTIME, repeats)
+    rows.append({"name": "cold start, edge_infer: import + load + first result", "median_s": float(np.median(inside)),
+                 "process_wall_s": float(np.median(wall))})
+    if keras_path and keras_path.is_file():
+        try:
+            wall, inside = _fresh(COLD_KERAS.format(path=str(keras_path)), max(repeats // 2, 1))
+            rows.append({"name": "cold start, Keras: import + load + first result", "median_s": float(np.median(inside)),
+                         "process_wall_s": float(np.median(wall))})
+        except subprocess.CalledProcessError:
+            rows.append({"name": "cold start, Keras", "skipped": "TensorFlow is not installed"})
+    rss = float(subprocess.run([sys.executable, "-c", RESIDENT], capture_output=True, text=True, check=True,
+                               env={**os.environ}).stdout.split()[-1])
+    rows.append({"name": "peak resident memory, recognizer after 200 frames", "mib": rss / 2**20})
+    return rows
+
+
+def peak_gflops() -> tuple[float, str]:
+    """One core's peak float32 GFLOP/s: clock x FLOPs per cycle of its widest FMA (an estimate)."""
+    flags, mhz = "", 0.0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags") and not flags:
+                flags = line
+            if line.startswith("cpu MHz") and not mhz:
+                mhz = float(line.split(":")[1])
+    except OSError:
+        pass
+    per_cycle, isa = (64, "AVX-512, 2 FMA units") if "avx512f" in flags else (32, "AVX2 FMA") if "fma" in flags \
+        else (8, "SSE")
+    mhz = mhz or 2000.0
+    return mhz / 1000 * per_cycle, f"{mhz / 1000:.2f} GHz x {per_cycle} FLOP/cycle ({isa})"
+
+
+def run(args: argparse.Namespace) -> dict:
+    cv2.setNumThreads(args.threads)
+    rec = DigitRecognizer(args.model, threads=args.threads)
+    runs = 200 if args.quick else 1000
+    from train.data import load_mnist  # numpy only: no TensorFlow
+
+    digits = load_mnist().x_test[:64]
+    crops = np.stack([fit_mnist(d.astype(np.float32) / 255) for d in digits[:32]])[..., None]
+    frames = _frames(10 if args.quick else 20)
+    figures = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+               "threads": args.threads, "model": str(rec.model.path)}
+    figures["runtime"] = bench_runtime(rec, runs, digits)
+    figures["recognize"] = bench_recognize(rec, frames, 100 if args.quick else 400)
+    figures["alternatives"] = bench_opencv_dnn(rec.model.path, runs, crops)
+    keras_path = Path(args.keras) if args.keras else None
+    figures["alternatives"] += bench_keras(keras_path, runs, crops)
+    figures["process"] = bench_process(keras_path, 3 if args.quick else 7)
+    macs = int(rec.model.metadata.get("multiply_adds", 0))
+    peak, how = peak_gflops()
+    per_image = next(r for r in figures["runtime"] if r["name"] == "model only, batch 32")["median_us"]
+    achieved = 2 * macs / (per_image * 1e-6) / 1e9 if macs else 0.0
+    figures["compute"] = {"multiply_adds_per_image": macs, "flops_per_image": 2 * macs,
+                          "achieved_gflops_batch32": achieved, "peak_gflops_one_core": peak, "peak_basis": how,
+                          "fraction_of_peak": achieved / peak if peak else 0.0}
+    figures["goals"] = _goals(figures)
+    return figures
+
+
+def _goals(f: dict) -> dict:
+    def find(section, prefix):
+        return next((r for r in f[section] if r["name"].startswith(prefix) and "skipped" not in r), None)
+
+    recognize = find("recognize", "recognize()")
+    classify = find("runtime", "model only, batch 1")
+    cold = find("process", "cold start, edge_infer")
+    keras = find("alternatives", "Keras model(x, training=False), batch 1")
+    measured = {
+        "recognize_640x480_ms": recognize["median_us"] / 1000,
+        "classify_batch1_us": classify["median_us"],
+        "cold_start_s": cold["median_s"],
+    }
+    if keras:
+        measured["speedup_vs_keras_batch1"] = keras["median_us"] / classify["median_us"]
+    return {k: {"measured": v, "goal": GOALS[k],
+                "met": v >= GOALS[k] if k.startswith("speedup") else v <= GOALS[k]} for k, v in measured.items()}
+
+
+def render(f: dict) -> str:
+    lines = [f"digits-bench on {f['machine']}; {f['threads']} thread(s); model {Path(f['model']).name}", ""]
+    lines.append(f"{'':58s} {'median':>11s} {'p95':>11s} {'throughput':>14s}")
+    for section in ("runtime", "recognize", "alternatives"):
+        for r in f[section]:
+            if "skipped" in r:
+                lines.append(f"{r['name']:58s} skipped: {r['skipped']}")
+                continue
+            scale, unit = (1000, "ms") if r["median_us"] >= 1000 else (1, "us")
+            lines.append(f"{r['name']:58s} {r['median_us'] / scale:8.2f} {unit} {r['p95_us'] / scale:8.2f} {unit} "
+                         f"{r['per_second']:9.0f} {r['unit']}/s")
+        lines.append("")
+    for r in f["process"]:
+        if "skipped" in r:
+            lines.append(f"{r['name']:58s} skipped: {r['skipped']}")
+        elif "mib" in r:
+            lines.append(f"{r['name']:58s} {r['mib']:8.0f} MiB")
+        else:
+            lines.append(f"{r['name']:58s} {r['median_s']:8.3f} s  (whole process {r['process_wall_s']:.2f} s)")
+    c = f["compute"]
+    lines += ["", f"model cost: {c['multiply_adds_per_image']:,} multiply-adds = {c['flops_per_image'] / 1e6:.1f} "
+                  f"MFLOP per image; achieved {c['achieved_gflops_batch32']:.1f} GFLOP/s at batch 32 = "
+                  f"{c['fraction_of_peak']:.0%} of one core's estimated peak ({c['peak_gflops_one_core']:.0f} GFLOP/s: "
+                  f"{c['peak_basis']})", "", "goals:"]
+    for name, g in f["goals"].items():
+        lines.append(f"  {name:28s} measured {g['measured']:9.3f}  goal {'>=' if name.startswith('speedup') else '<='} "
+                     f"{g['goal']:g}  {'met' if g['met'] else 'MISSED'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="digits-bench", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("--model", help="ONNX model (default: the shipped one)")
+    parser.add_argument("--keras", default="runs/cnn/model.keras", help="the same model as .keras, for comparison")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    from edge_infer._cli import run as run_cli
+    from edge_infer._io import write_text
+
+    def job():
+        figures = run(args)
+        print(render(figures))
+        if args.json:
+            write_text(args.json, json.dumps(figures, indent=1))
+
+    return run_cli(job)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
