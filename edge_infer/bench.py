@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from edge_infer.contract import INPUT_SIZE
-from edge_infer.crop import as_gray, fit_mnist
+from edge_infer.crop import as_gray8, fit_mnist
 from edge_infer.model import OnnxModel, default_model_path
 from edge_infer.recognizer import DigitRecognizer
 from edge_infer.segment import segment
@@ -87,14 +87,14 @@ def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray) -> list[d
 
 def bench_recognize(rec: DigitRecognizer, frames: list, runs: int) -> list[dict]:
     images = [s.frame for s in frames]
-    grays = [as_gray(f) for f in images]
+    grays = [as_gray8(f) for f in images]
     found = [segment(g) for g in grays]
     crops = [np.stack([fit_mnist(r.ink) for r in regions]) for regions in found]
     total, seg, norm, infer = [], [], [], []
     for _ in range(max(1, runs // len(images))):
         for image, gray, regions, batch in zip(images, grays, found, crops):
             total.append(timed(lambda: rec.recognize(image), 1, 0)[0])
-            seg.append(timed(lambda: segment(as_gray(image)), 1, 0)[0])
+            seg.append(timed(lambda: segment(as_gray8(image)), 1, 0)[0])
             norm.append(timed(lambda: [fit_mnist(r.ink) for r in regions], 1, 0)[0])
             infer.append(timed(lambda: rec.model.predict(batch[..., None]), 1, 0)[0])
     n = np.mean([len(s.digits) for s in frames])

@@ -24,7 +24,7 @@ from edge_infer import draw
 from edge_infer._cli import run
 from edge_infer._io import atomic_path, write_text
 from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source
-from edge_infer.crop import as_gray
+from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
 from edge_infer.segment import ink_and_mask
@@ -135,7 +135,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 frame, found, numbers, ms, annotated = last
                 view = annotated.copy()
                 if threshold_view:
-                    _, mask = ink_and_mask(as_gray(frame.image), rec.ink == "dark")
+                    _, mask = ink_and_mask(as_gray8(frame.image), rec.ink == "dark")
                     view = draw.detections(cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR), found, numbers)
                 cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, paused))
                 key = cv2.waitKey(1 if not paused else 30) & 0xFF

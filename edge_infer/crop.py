@@ -36,9 +36,6 @@ def as_gray(image, what: str = "image") -> np.ndarray:
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise InputError(f"{what} is {image.shape[0]}x{image.shape[1]} pixels; it needs at least 2x2")
     kind = image.dtype.kind
-    if image.dtype == np.uint8 and channels in (3, 4):  # convert the cheap bytes, not three float planes
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY if channels == 3 else cv2.COLOR_BGRA2GRAY)
-        channels = 0
     if image.dtype == np.uint8:
         gray = image.astype(np.float32) * (1 / 255)
     elif image.dtype == np.uint16:
@@ -66,6 +63,19 @@ def as_gray(image, what: str = "image") -> np.ndarray:
     elif channels == 1:
         gray = gray[:, :, 0]
     return np.ascontiguousarray(gray)
+
+
+def as_gray8(image, what: str = "frame") -> np.ndarray:
+    """Validate ``image`` like ``as_gray`` and return uint8 (H, W) grey, 0-255.
+
+    A uint8 frame, the usual camera output, is converted without a detour through floats.
+    """
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and min(image.shape[:2], default=0) >= 2:
+        if image.ndim == 2:
+            return np.ascontiguousarray(image)
+        if image.ndim == 3 and image.shape[2] in (3, 4):
+            return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+    return (as_gray(image, what) * 255 + 0.5).astype(np.uint8)
 
 
 def ink_of(gray: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from edge_infer import group
 from edge_infer.contract import INPUT_SIZE
 from edge_infer.errors import InputError
 from edge_infer.model import OnnxModel
-from edge_infer.crop import as_gray, fit_mnist, ink_of
+from edge_infer.crop import as_gray, as_gray8, fit_mnist, ink_of
 from edge_infer.segment import MIN_HEIGHT, segment
 
 Box = tuple[int, int, int, int]
@@ -136,4 +136,4 @@ class DigitRecognizer:
         if isinstance(frame, np.ndarray) and frame.ndim >= 2 and frame.shape[0] * frame.shape[1] > MAX_PIXELS:
             raise InputError(f"frame is {frame.shape[1]}x{frame.shape[0]}, over {MAX_PIXELS // 1_000_000} MP; "
                              "resize it first (cv2.resize)")
-        return as_gray(frame, "frame")
+        return as_gray8(frame, "frame")
