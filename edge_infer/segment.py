@@ -46,7 +46,7 @@ def ink_map(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
     OpenCV is fastest.
     """
     gray = cv2.GaussianBlur(gray, (3, 3), 0)
-    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    small = cv2.resize(gray, (max(gray.shape[1] // 4, 1), max(gray.shape[0] // 4, 1)), interpolation=cv2.INTER_AREA)
     paper = cv2.dilate(small, _BACKGROUND) if dark_ink else cv2.erode(small, _BACKGROUND)
     paper = cv2.resize(cv2.GaussianBlur(paper, (0, 0), 2.0), (gray.shape[1], gray.shape[0]),
                        interpolation=cv2.INTER_LINEAR)
