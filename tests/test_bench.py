@@ -1,0 +1,31 @@
+"""digits-bench runs end to end and reports every figure it promises (speeds are not asserted: it is a benchmark)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+
+
+def test_bench_reports_all_figures(tmp_path, small_keras_model):
+    out = tmp_path / "bench.json"
+    result = run_cli("edge_infer.bench", "--quick", "--keras", str(small_keras_model), "--json", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    names = [r["name"] for section in ("runtime", "recognize", "alternatives") for r in figures[section]]
+    for expected in ("model only, batch 1", "model only, batch 32", "recognize(), 640x480", "  segmentation",
+                     "  normalisation", "  inference", "int8 model", "cv2.dnn.readNetFromONNX, batch 1",
+                     "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32"):
+        assert any(name.startswith(expected) for name in names), expected
+    timed = [r for section in ("runtime", "recognize") for r in figures[section]]
+    assert all(0 < r["median_us"] <= r["p95_us"] and r["per_second"] > 0 for r in timed)
+    process = {r["name"].split(":")[0]: r for r in figures["process"]}
+    assert 0 < process["cold start, edge_infer"]["median_s"] < process["cold start, edge_infer"]["process_wall_s"]
+    assert "cold start, Keras" in process
+    assert 20 < next(r["mib"] for r in figures["process"] if "mib" in r) < 1000
+    compute = figures["compute"]
+    assert compute["flops_per_image"] == 2 * compute["multiply_adds_per_image"] > 0
+    assert 0 < compute["fraction_of_peak"] and compute["peak_gflops_one_core"] > 0
+    assert set(figures["goals"]) == {"recognize_640x480_ms", "classify_batch1_us", "cold_start_s",
+                                     "speedup_vs_keras_batch1"}
+    assert "goals:" in result.stdout and "recognize(), 640x480 frame" in result.stdout
