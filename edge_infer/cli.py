@@ -110,7 +110,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
     shown, ok, last, paused, threshold_view = 0, False, None, False, False
     if window:
         _window()
-    fps, tick = 0.0, time.perf_counter()
+    interval, tick = 0.0, time.perf_counter()
     try:
         while True:
             if not paused:
@@ -122,7 +122,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 numbers = rec.numbers(found)
                 ms = (time.perf_counter() - start) * 1000
                 now = time.perf_counter()
-                fps = 0.9 * fps + 0.1 / max(now - tick, 1e-6) if fps else 1 / max(now - tick, 1e-6)
+                interval = 0.9 * interval + 0.1 * (now - tick) if interval else now - tick  # smoothed seconds/frame
                 tick = now
                 if not window:
                     print(json.dumps(record(frame, found, numbers, ms)), flush=True)
@@ -137,7 +137,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 if threshold_view:
                     _, mask = ink_and_mask(as_gray8(frame.image), rec.ink == "dark")
                     view = draw.detections(cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR), found, numbers)
-                cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, paused))
+                cv2.imshow(WINDOW, draw.status(view, 1 / interval if interval else 0.0, ms, rec.min_confidence, paused))
                 key = cv2.waitKey(1 if not paused else 30) & 0xFF
                 if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                     break

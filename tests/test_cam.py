@@ -194,3 +194,35 @@ def test_window_mode_under_xvfb(xvfb, tmp_path):
     assert box_green > 500 and label_blue > 100, f"no annotation on screen; see {tmp_path / 'window.png'}"
     assert out == ""  # a window, not JSON lines
     assert app.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+def test_window_keys_under_xvfb(xvfb, tmp_path):
+    """t shows the threshold view, s saves a snapshot, q quits cleanly; keys typed with xdotool."""
+    from PIL import ImageGrab
+
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed (scripts/setup.sh dev installs it)")
+    env = {**os.environ, "DISPLAY": xvfb}
+    app = subprocess.Popen([sys.executable, "-m", "edge_infer", str(demo_clip()), "--snapshots", str(tmp_path / "snaps")],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def press(key):
+        subprocess.run(["xdotool", "search", "--sync", "--name", "edge-digits", "windowfocus", "--sync", "key", key],
+                       env=env, check=True, timeout=10, capture_output=True)
+        time.sleep(0.6)
+
+    try:
+        time.sleep(2.5)
+        press("t")
+        view = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("L"))[40:440, 0:640]
+        press("s")
+        press("q")
+        out, err = app.communicate(timeout=15)
+    finally:
+        app.kill()
+    assert app.returncode == 0, err
+    assert np.mean(view < 30) > 0.7, "the threshold view shows a black mask with white ink"
+    snaps = sorted((tmp_path / "snaps").iterdir())
+    assert [p.suffix for p in snaps] == [".json", ".png"]
+    snapshot = json.loads(snaps[0].read_text())
+    assert snapshot["detections"] and cv2.imread(str(snaps[1])).shape == (480, 640, 3)

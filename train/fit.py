@@ -71,7 +71,7 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
 
     val = (_scaled(x_val), targets(y_val))
     if recipe.augment:
-        inputs = dict(x=AugmentedBatches(x_train, y_train, batch_size, seed=seed))
+        inputs = dict(x=AugmentedBatches(x_train, y_train, batch_size, seed=seed, negatives=recipe.negatives))
     else:
         inputs = dict(x=_scaled(x_train), y=targets(y_train), batch_size=batch_size, shuffle=True)
     out.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,7 @@ class Recipe:
     augment: bool = False
     learning_rate: float = 1e-3
     cosine: bool = False  # anneal the learning rate to zero over the epochs instead of cutting it on plateaus
+    negatives: float = 0.0  # extra non-digits per batch, as a fraction, taught to get uniform probabilities
     describe: str = ""
     train_model: Callable[[keras.Model], keras.Model] | None = field(default=None)
 
@@ -134,9 +135,10 @@ MODELS: dict[str, Recipe] = {
     "mlp-tiny": Recipe(_mlp_tiny, keras.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=20,
                        batch_size=128, train_model=_logits_of,
                        describe="Dense 25-15-10 trained on logits; softmax applied after"),
-    "cnn": Recipe(_cnn, "sparse_categorical_crossentropy", epochs=30, batch_size=128, augment=True,
-                  learning_rate=3e-3, cosine=True,
-                  describe="4 conv layers with BatchNorm, camera-style augmentation, cosine-annealed Adam"),
+    "cnn": Recipe(_cnn, "categorical_crossentropy", epochs=30, batch_size=128, one_hot=True, augment=True,
+                  learning_rate=3e-3, cosine=True, negatives=0.125,
+                  describe="4 conv layers with BatchNorm, camera-style augmentation, non-digits taught to get "
+                           "uniform probabilities, cosine-annealed Adam"),
 }
 
 
