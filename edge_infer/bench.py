@@ -24,7 +24,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge_infer.contract import INPUT_SIZE
 from edge_infer.crop import as_gray8, fit_mnist
 from edge_infer.model import OnnxModel, default_model_path
 from edge_infer.recognizer import DigitRecognizer
@@ -87,16 +86,21 @@ def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray) -> list[d
 
 def bench_recognize(rec: DigitRecognizer, frames: list, runs: int) -> list[dict]:
     images = [s.frame for s in frames]
-    grays = [as_gray8(f) for f in images]
-    found = [segment(g) for g in grays]
-    crops = [np.stack([fit_mnist(r.ink) for r in regions]) for regions in found]
+    found = [segment(as_gray8(f)) for f in images]
+    crops = [np.stack([fit_mnist(r.ink) for r in regions])[..., None] for regions in found]
     total, seg, norm, infer = [], [], [], []
+
+    def once(fn, *args) -> float:
+        start = time.perf_counter()
+        fn(*args)
+        return time.perf_counter() - start
+
     for _ in range(max(1, runs // len(images))):
-        for image, gray, regions, batch in zip(images, grays, found, crops):
-            total.append(timed(lambda: rec.recognize(image), 1, 0)[0])
-            seg.append(timed(lambda: segment(as_gray8(image)), 1, 0)[0])
-            norm.append(timed(lambda: [fit_mnist(r.ink) for r in regions], 1, 0)[0])
-            infer.append(timed(lambda: rec.model.predict(batch[..., None]), 1, 0)[0])
+        for image, regions, batch in zip(images, found, crops):
+            total.append(once(rec.recognize, image))
+            seg.append(once(lambda im: segment(as_gray8(im)), image))
+            norm.append(once(lambda rs: [fit_mnist(r.ink) for r in rs], regions))
+            infer.append(once(rec.model.predict, batch))
     n = np.mean([len(s.digits) for s in frames])
     return [row(f"recognize(), 640x480 frame, {n:.1f} digits", np.array(total), unit="frame"),
             row("  segmentation (grey, ink map, lines, regions)", np.array(seg), unit="frame"),
@@ -116,7 +120,8 @@ def bench_opencv_dnn(path: Path, runs: int, crops: np.ndarray) -> list[dict]:
                 return net.forward()
 
             forward()
-            rows.append(row(f"cv2.dnn.readNetFromONNX, batch {batch}", timed(forward, runs if batch == 1 else runs // 4),
+            repeats = runs if batch == 1 else runs // 4
+            rows.append(row(f"cv2.dnn.readNetFromONNX, batch {batch}", timed(forward, repeats),
                             batch))
         return rows
     except cv2.error as err:
@@ -196,7 +201,8 @@ def bench_process(keras_path: Path | None, repeats: int, frames: list) -> list[d
     if keras_path and keras_path.is_file():
         try:
             wall, inside = _fresh(COLD_KERAS.format(path=str(keras_path)), max(repeats // 2, 1))
-            rows.append({"name": "cold start, Keras: import + load + first result", "median_s": float(np.median(inside)),
+            rows.append({"name": "cold start, Keras: import + load + first result",
+                         "median_s": float(np.median(inside)),
                          "process_wall_s": float(np.median(wall))})
         except subprocess.CalledProcessError:
             rows.append({"name": "cold start, Keras", "skipped": "TensorFlow is not installed"})

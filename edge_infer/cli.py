@@ -225,7 +225,8 @@ def drawing_pad(rec: DigitRecognizer) -> None:
                 x, y, w, h = found[0].box
                 pad = max(w, h) // 4
                 draw.top3(view, rec.classify(canvas[max(y - pad, 0):y + h + pad, max(x - pad, 0):x + w + pad]))
-            cv2.imshow(WINDOW, draw.status(view, 0.0, 0.0, rec.min_confidence, keys="draw with the mouse  c clear  q quit"))
+            keys = "draw with the mouse  c clear  q quit"
+            cv2.imshow(WINDOW, draw.status(view, 0.0, 0.0, rec.min_confidence, keys=keys))
             key = cv2.waitKey(20) & 0xFF
             if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 break

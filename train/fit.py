@@ -63,7 +63,9 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
     model = recipe.build()
     fitted = recipe.train_model(model) if recipe.train_model else model
     steps = -(-len(x_train) // batch_size) * epochs
-    rate = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps) if recipe.cosine else recipe.learning_rate
+    rate = recipe.learning_rate
+    if recipe.cosine:
+        rate = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)
     fitted.compile(optimizer=keras.optimizers.Adam(rate), loss=recipe.loss, metrics=["accuracy"])
 
     def targets(y):
@@ -80,8 +82,8 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
         _KeepBest(model, out / MODEL_FILE),
     ]
     if not recipe.cosine:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1),
-                                                           min_lr=1e-5))
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                           patience=max(patience // 3, 1), min_lr=1e-5))
     started = time.perf_counter()
     history = fitted.fit(**inputs, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - started
