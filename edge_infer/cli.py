@@ -217,16 +217,20 @@ def drawing_pad(rec: DigitRecognizer) -> None:
 
     _window()
     cv2.setMouseCallback(WINDOW, on_mouse)
+    previous = time.perf_counter()
     try:
         while True:
+            start = time.perf_counter()
+            fps, previous = 1 / max(start - previous, 1e-6), start
             found = rec.recognize(canvas)
+            ms = (time.perf_counter() - start) * 1000
             view = draw.detections(canvas.copy(), found, rec.numbers(found))
             if len(found) == 1:
                 x, y, w, h = found[0].box
                 pad = max(w, h) // 4
                 draw.top3(view, rec.classify(canvas[max(y - pad, 0):y + h + pad, max(x - pad, 0):x + w + pad]))
             keys = "draw with the mouse  c clear  q quit"
-            cv2.imshow(WINDOW, draw.status(view, 0.0, 0.0, rec.min_confidence, keys=keys))
+            cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, keys=keys))
             key = cv2.waitKey(20) & 0xFF
             if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 break

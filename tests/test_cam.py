@@ -227,3 +227,38 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
     assert [p.suffix for p in snaps] == [".json", ".png"]
     snapshot = json.loads(snaps[0].read_text())
     assert snapshot["detections"] and cv2.imread(str(snaps[1])).shape == (480, 640, 3)
+
+
+def test_drawing_pad_reads_a_drawn_seven(xvfb, tmp_path):
+    """Draw a 7 with the mouse (xdotool): it is boxed and read, with the top-3 probability bars."""
+    from PIL import ImageGrab
+
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed (scripts/setup.sh dev installs it)")
+    env = {**os.environ, "DISPLAY": xvfb}
+    app = subprocess.Popen([sys.executable, "-m", "edge_infer", "--draw"], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def xdo(*args):
+        subprocess.run(["xdotool", *args], env=env, check=True, timeout=10, capture_output=True)
+
+    try:
+        window = subprocess.run(["xdotool", "search", "--sync", "--name", "edge-digits"], env=env, timeout=20,
+                                capture_output=True, text=True, check=True).stdout.split()[0]
+        xdo("windowfocus", "--sync", window)
+        stroke = [(x, 120) for x in range(200, 340, 10)] + [(330 - i // 2, 120 + i) for i in range(0, 210, 10)]
+        xdo("mousemove", "--window", window, "200", "120", "mousedown", "1")
+        for x, y in stroke:
+            xdo("mousemove", "--window", window, str(x), str(y))
+        xdo("mouseup", "1")
+        time.sleep(1.5)
+        shot = ImageGrab.grab(xdisplay=xvfb)
+        shot.save(tmp_path / "pad.png")
+        xdo("key", "q")
+        app.communicate(timeout=15)
+    finally:
+        app.kill()
+    pixels = np.asarray(shot.convert("RGB"))
+    assert np.all(pixels == (40, 200, 40), axis=-1).sum() > 300, "no box around the drawn digit"
+    assert np.all(pixels == (20, 90, 200), axis=-1).sum() > 1000, "no probability bars"
+    assert app.returncode == 0
