@@ -67,9 +67,9 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
     is much darker than a paper line, so it survives the subtraction. Lines are searched on
     a copy that keeps every RULE_SHRINK-th pixel along their direction (a line is there in
     every one, and the long opening gets cheap), with a smear across it so a slightly
-    tilted line still passes; only openings spanning RULE_SPAN of the frame count as lines, which no
-    digit does. The amount subtracted is capped at the lines' typical darkness, so a thick
-    stroke lying on a line keeps most of its ink.
+    tilted line still passes; only openings whose outline spans RULE_SPAN of the frame
+    count as lines, which no digit does. The amount subtracted is capped at the lines'
+    typical darkness, so a thick stroke lying on a line keeps most of its ink.
     """
     height, width = ink.shape
     lines = None
@@ -81,23 +81,19 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
         shrunk = cv2.resize(ink, (short, height) if horizontal else (width, short), interpolation=cv2.INTER_NEAREST)
         smeared = cv2.dilate(shrunk, cv2.getStructuringElement(cv2.MORPH_RECT, across))
         response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
-        count, labels, stats = _components(ink_mask(response, FAINT))
-        long_line = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= RULE_SPAN * short
-        long_line[0] = False
-        if not long_line.any():
+        traced = ink_mask(response, FAINT)
+        contours, _ = cv2.findContours(traced, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        extent = 2 if horizontal else 3  # index of width or height in a bounding rect
+        lines_here = [c for c in contours if cv2.boundingRect(c)[extent] >= RULE_SPAN * short]
+        if not lines_here:
             continue
-        on_line = (long_line.astype(np.uint8) * 255)[labels]
+        on_line = cv2.drawContours(np.zeros_like(traced), lines_here, -1, 255, cv2.FILLED)
+        on_line = cv2.bitwise_and(on_line, traced)
         level = int(np.median(response[on_line > 0]))
         found = cv2.resize(cv2.bitwise_and(cv2.min(response, level), on_line), (width, height),
                            interpolation=cv2.INTER_NEAREST)
         lines = found if lines is None else cv2.max(lines, found)
     return ink if lines is None else cv2.subtract(ink, lines)
-
-
-def _components(mask: np.ndarray):
-    """8-connected components with stats; Grana's algorithm is several times faster here than the default."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
-    return count, labels, stats
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> list[Region]:
@@ -109,11 +105,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> 
     mostly in x and touch in y are merged. Regions too small, too flat or too long to be a
     digit are dropped.
     """
-    count, labels, stats = _components(mask)
-    seeded = np.zeros(count, bool)
-    seeded[labels[ink > _level(STRONG)]] = True
-    ids = [i for i in np.flatnonzero(seeded[1:] & (stats[1:, cv2.CC_STAT_AREA] >= 6)) + 1]
-    boxes = [tuple(int(v) for v in stats[i, :4]) for i in ids]
+    labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
     found = []
     for members in _merge_pieces(boxes):
@@ -130,6 +122,28 @@ def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> 
             continue
         found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0))))
     return found
+
+
+def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
+    """Label the mask's 8-connected components; return (labels, ids, boxes) of those with STRONG ink.
+
+    Boxes come from the components' outer contours rather than OpenCV's labelling with
+    statistics, which costs four times a plain labelling on a full frame.
+    """
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    seeded = np.zeros(count, bool)
+    seeded[labels[ink > _level(STRONG)]] = True
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    ids, boxes = [], []
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if hierarchy is not None else []):
+        x, y = contour[0, 0]
+        label = labels[y, x]
+        if parent == -1 and seeded[label]:  # an outer boundary (not a hole's) of a seeded component
+            box = cv2.boundingRect(contour)
+            if box[2] * box[3] >= 6:
+                ids.append(int(label))
+                boxes.append(box)
+    return labels, ids, boxes
 
 
 def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
