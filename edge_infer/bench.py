@@ -128,24 +128,36 @@ def bench_opencv_dnn(path: Path, runs: int, crops: np.ndarray) -> list[dict]:
         return [{"name": "cv2.dnn.readNetFromONNX", "skipped": str(err).strip().splitlines()[-1][:100]}]
 
 
+KERAS = """
+import json, sys, numpy as np, keras
+import train.zoo  # registers the custom layers
+from edge_infer.bench import row, timed
+model = keras.saving.load_model(sys.argv[1])
+crops, runs = np.load(sys.argv[2]), int(sys.argv[3])
+rows = []
+for batch in (1, 32):
+    x = crops[:batch]
+    rows.append(row(f"Keras model(x, training=False), batch {batch}",
+                    timed(lambda: model(x, training=False), max(runs // 10, 20)), batch))
+    rows.append(row(f"Keras model.predict, batch {batch}",
+                    timed(lambda: model.predict(x, verbose=0), max(runs // 40, 10), 3), batch))
+print(json.dumps(rows))
+"""
+
+
 def bench_keras(path: Path | None, runs: int, crops: np.ndarray) -> list[dict]:
+    """The same model in Keras, timed in its own process so that edge_infer never imports TensorFlow."""
     if path is None or not path.is_file():
         return [{"name": "Keras", "skipped": "no .keras model (train one, or pass --keras PATH)"}]
-    try:
-        import keras
-
-        import train.zoo  # noqa: F401  (registers custom layers)
-    except ImportError:
-        return [{"name": "Keras", "skipped": "TensorFlow is not installed (pip install '.[train]')"}]
-    model = keras.saving.load_model(path)
-    rows = []
-    for batch in (1, 32):
-        x = crops[:batch]
-        rows.append(row(f"Keras model(x, training=False), batch {batch}",
-                        timed(lambda: model(x, training=False), max(runs // 10, 20)), batch))
-        rows.append(row(f"Keras model.predict, batch {batch}",
-                        timed(lambda: model.predict(x, verbose=0), max(runs // 40, 10), 3), batch))
-    return rows
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "crops.npy", crops)
+        result = subprocess.run([sys.executable, "-c", KERAS, str(path), str(Path(tmp) / "crops.npy"), str(runs)],
+                                capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if result.returncode != 0:
+        reason = "TensorFlow is not installed (pip install '.[train]')" if "No module named" in result.stderr \
+            else (result.stderr.strip().splitlines() or ["failed"])[-1][:100]
+        return [{"name": "Keras", "skipped": reason}]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 COLD_RUNTIME = """
