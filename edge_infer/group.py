@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, TypeVar
+from typing import Iterable, Protocol, Sequence, TypeVar
+
+Box = tuple[int, int, int, int]
 
 
 class _Boxed(Protocol):
-    box: tuple[int, int, int, int]
+    box: Box
 
 
 T = TypeVar("T", bound=_Boxed)
 
 GAP = 0.9  # digits closer than GAP x their height belong to one number
 SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    """The smallest (x, y, w, h) box holding all ``boxes``."""
+    boxes = list(boxes)
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def lines(items: Sequence[T]) -> list[list[T]]:

@@ -9,12 +9,12 @@ import numpy as np
 
 from edge_infer import group
 from edge_infer.contract import INPUT_SIZE
-from edge_infer.errors import InputError
-from edge_infer.model import OnnxModel
 from edge_infer.crop import as_gray, as_gray8, fit_mnist, ink_of
+from edge_infer.errors import InputError
+from edge_infer.group import Box
+from edge_infer.model import OnnxModel
 from edge_infer.segment import MIN_HEIGHT, segment
 
-Box = tuple[int, int, int, int]
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
 INK = ("dark", "light")
 
@@ -125,10 +125,7 @@ class DigitRecognizer:
         out = []
         for line in group.lines(detections):
             for run in group.runs(line):
-                x0, y0 = min(d.box[0] for d in run), min(d.box[1] for d in run)
-                x1 = max(d.box[0] + d.box[2] for d in run)
-                y1 = max(d.box[1] + d.box[3] for d in run)
-                out.append(Number("".join(str(d.digit) for d in run), (x0, y0, x1 - x0, y1 - y0), run,
+                out.append(Number("".join(str(d.digit) for d in run), group.union(d.box for d in run), run,
                                   float(np.prod([d.confidence for d in run]))))
         return out
 

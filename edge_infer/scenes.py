@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-Box = tuple[int, int, int, int]
+from edge_infer.group import Box, union
 INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
 
 
@@ -142,7 +142,7 @@ class SceneGenerator:
                            int(ys.max() - ys.min() + 1)), int(self.labels[index])))
             cursor += gw + gap
         text = "".join(str(d) for _, d in truth)
-        return (_union([b for b, _ in truth]), text), truth
+        return (union(b for b, _ in truth), text), truth
 
     # -- the camera -------------------------------------------------------------------------------
     def _photograph(self, paper: np.ndarray, digits, numbers) -> Scene:
@@ -181,12 +181,6 @@ class SceneGenerator:
         image = np.clip(image, 0, 255).astype(np.uint8)
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(45, 95))])
         return Scene(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), digits, numbers)
-
-
-def _union(boxes: list[Box]) -> Box:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:

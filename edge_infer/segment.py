@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge_infer.group import union
+
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
@@ -109,11 +111,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> 
     height, width = mask.shape
     found = []
     for members in _merge_pieces(boxes):
-        x0 = min(boxes[m][0] for m in members)
-        y0 = min(boxes[m][1] for m in members)
-        x1 = max(boxes[m][0] + boxes[m][2] for m in members)
-        y1 = max(boxes[m][1] + boxes[m][3] for m in members)
-        w, h = x1 - x0, y1 - y0
+        x0, y0, w, h = union(boxes[m] for m in members)
+        x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > 2.0 * h or w > 0.6 * width:
             continue
         own = np.isin(labels[y0:y1, x0:x1], [ids[m] for m in members])
