@@ -67,8 +67,7 @@ def _frames(count: int, seed: int = 3) -> list:
     return frames
 
 
-def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray) -> list[dict]:
-    crops = np.stack([fit_mnist(d.astype(np.float32) / 255) for d in digits[:32]])[..., None]
+def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray, crops: np.ndarray) -> list[dict]:
     rows = [
         row("classify(), 1 image (normalise + model)", timed(lambda: rec.classify(digits[0]), runs)),
         row("model only, batch 1", timed(lambda: rec.model.predict(crops[:1]), runs)),
@@ -262,7 +261,7 @@ def run(args: argparse.Namespace) -> dict:
     frames = _frames(10 if args.quick else 20)
     figures = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                "threads": args.threads, "model": str(rec.model.path)}
-    figures["runtime"] = bench_runtime(rec, runs, digits)
+    figures["runtime"] = bench_runtime(rec, runs, digits, crops)
     figures["recognize"] = bench_recognize(rec, frames, 100 if args.quick else 400)
     figures["alternatives"] = bench_opencv_dnn(rec.model.path, runs, crops)
     keras_path = Path(args.keras) if args.keras else None

@@ -114,6 +114,6 @@ def fit_mnist(ink: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def normalize(image) -> np.ndarray:
+def normalize(image, what: str = "image") -> np.ndarray:
     """Any single-digit image (any size, grey/BGR/BGRA, either polarity) -> float32 (28, 28) in [0, 1], MNIST style."""
-    return fit_mnist(ink_of(as_gray(image)))
+    return fit_mnist(ink_of(as_gray(image, what)))

@@ -9,7 +9,7 @@ import numpy as np
 
 from edge_infer import group
 from edge_infer.contract import INPUT_SIZE
-from edge_infer.crop import as_gray, as_gray8, fit_mnist, ink_of
+from edge_infer.crop import as_gray8, fit_mnist, normalize
 from edge_infer.errors import InputError
 from edge_infer.group import Box
 from edge_infer.model import OnnxModel
@@ -95,7 +95,7 @@ class DigitRecognizer:
             raise InputError(f"classify_batch takes a list of images, got {type(images).__name__}")
         if len(images) == 0:
             return []
-        crops = np.stack([fit_mnist(ink_of(as_gray(img, f"image {i}"))) for i, img in enumerate(images)])
+        crops = np.stack([normalize(image, f"image {i}") for i, image in enumerate(images)])
         return self._predict(crops)
 
     def _predict(self, crops: np.ndarray) -> list[Prediction]:

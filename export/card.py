@@ -15,7 +15,7 @@ import numpy as np
 
 from edge_infer._io import write_text
 from edge_infer.model import OnnxModel
-from train.data import load_mnist
+from train.data import load_mnist, model_input
 
 COMMANDS = [
     "scripts/setup.sh dev",
@@ -54,7 +54,7 @@ def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
 def write_card(float_model: Path, run: Path | None = None) -> dict:
     """Measure the float model (and ``<stem>.int8.onnx`` beside it, if any); write ``<stem>.card.{json,md}``."""
     data = load_mnist()
-    x = (data.x_test.astype(np.float32) / 255.0)[..., None]
+    x = model_input(data.x_test)
     card = {"model": measure(float_model, x, data.y_test), "commands": COMMANDS,
             "measured_on": f"{platform.machine()} {platform.processor() or ''}".strip() + ", onnxruntime, 1 thread",
             "data": data.source.split(":")[0]}

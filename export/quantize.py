@@ -14,7 +14,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 from edge_infer import contract
 from edge_infer._io import atomic_path
 from edge_infer.model import OnnxModel
-from train.data import Mnist
+from train.data import Mnist, model_input
 
 MAX_DROP = 0.002  # keep int8 only if it loses at most 0.2 percentage points of test accuracy
 CALIBRATION_IMAGES = 1000
@@ -22,7 +22,7 @@ CALIBRATION_IMAGES = 1000
 
 class _Calibration(CalibrationDataReader):
     def __init__(self, images: np.ndarray, batch: int = 50):
-        x = (images.astype(np.float32) / 255.0)[..., None]
+        x = model_input(images)
         self.batches = iter([{contract.INPUT_NAME: x[i:i + batch]} for i in range(0, len(x), batch)])
 
     def get_next(self):
@@ -48,7 +48,7 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
     within MAX_DROP of the float model's. Returns a report of sizes, accuracies and latencies.
     """
     out = out or float_model.with_name(float_model.stem + ".int8.onnx")
-    x_test = (data.x_test.astype(np.float32) / 255.0)[..., None]
+    x_test = model_input(data.x_test)
     calibration = data.x_train[np.random.default_rng(0).permutation(len(data.x_train))[:CALIBRATION_IMAGES]]
     probe = x_test[:8]  # about one camera frame's worth of digits
     with tempfile.TemporaryDirectory() as tmp:

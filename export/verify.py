@@ -6,7 +6,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from train.data import Mnist
+from train.data import Mnist, model_input
 
 TOLERANCE = 1e-4  # largest allowed |p_keras - p_onnx| for any image and class
 
@@ -20,7 +20,7 @@ def onnx_predict(proto: onnx.ModelProto, x: np.ndarray, batch: int = 2048) -> np
 
 def verify(model, proto: onnx.ModelProto, data: Mnist) -> dict:
     """Compare Keras and onnxruntime on every test image: argmax must agree and |dp| stay under TOLERANCE."""
-    x = (data.x_test.astype(np.float32) / 255.0)[..., None]
+    x = model_input(data.x_test)
     keras_p = np.asarray(model.predict(x, batch_size=2048, verbose=0))
     onnx_p = onnx_predict(proto, x)
     disagreements = int(np.sum(keras_p.argmax(1) != onnx_p.argmax(1)))

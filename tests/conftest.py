@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -26,12 +25,13 @@ def small_keras_model(mnist, tmp_path_factory):
     """mlp-small trained for one epoch on 5,000 real MNIST images and saved as .keras."""
     import keras
 
+    from train.data import model_input
     from train.zoo import build_model
 
     keras.utils.set_random_seed(0)
     model = build_model("mlp-small")
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(mnist.x_train[:5000, ..., None] / 255.0, mnist.y_train[:5000], epochs=1, batch_size=64, verbose=0)
+    model.fit(model_input(mnist.x_train[:5000]), mnist.y_train[:5000], epochs=1, batch_size=64, verbose=0)
     path = tmp_path_factory.mktemp("small") / "small.keras"
     model.save(path)
     return path
@@ -61,7 +61,3 @@ def assert_clean_error(result: subprocess.CompletedProcess, *needles: str) -> No
     assert len(errors) == 1, result.stderr
     for needle in needles:
         assert needle.lower() in errors[0].lower(), errors[0]
-
-
-def scaled(images: np.ndarray) -> np.ndarray:
-    return (images.astype(np.float32) / 255.0)[..., None]

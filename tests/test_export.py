@@ -9,7 +9,8 @@ import numpy as np
 import onnx
 import pytest
 
-from conftest import assert_clean_error, run_cli, scaled
+from conftest import assert_clean_error, run_cli
+from train.data import model_input
 from edge_infer import ModelError
 from edge_infer.contract import mismatches, read_metadata
 from edge_infer.model import OnnxModel
@@ -17,7 +18,7 @@ from export import ExportError, export
 
 
 def test_round_trip_gives_the_same_predictions(small_keras_model, small_onnx_model, mnist):
-    x = scaled(mnist.x_test[:2000])
+    x = model_input(mnist.x_test[:2000])
     keras_p = keras.saving.load_model(small_keras_model).predict(x, verbose=0)
     onnx_p = OnnxModel(small_onnx_model).predict(x)
     assert (keras_p.argmax(1) == onnx_p.argmax(1)).all()
@@ -30,7 +31,7 @@ def test_batch_dimension_is_dynamic(small_onnx_model, mnist):
     model = OnnxModel(small_onnx_model)
     assert isinstance(model.session.get_inputs()[0].shape[0], str)
     for n in (1, 7, 64):
-        assert model.predict(scaled(mnist.x_test[:n])).shape == (n, 10)
+        assert model.predict(model_input(mnist.x_test[:n])).shape == (n, 10)
 
 
 def test_metadata_is_written_and_read_back(small_onnx_model):
@@ -84,8 +85,8 @@ def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
     assert report["kept"] == (report["accuracy_drop"] <= 0.002)
     if report["kept"]:
         int8 = OnnxModel(target)
-        accuracy = (int8.predict(scaled(mnist.x_test[:2000])).argmax(1) == mnist.y_test[:2000]).mean()
-        float_accuracy = (OnnxModel(small_onnx_model).predict(scaled(mnist.x_test[:2000])).argmax(1)
+        accuracy = (int8.predict(model_input(mnist.x_test[:2000])).argmax(1) == mnist.y_test[:2000]).mean()
+        float_accuracy = (OnnxModel(small_onnx_model).predict(model_input(mnist.x_test[:2000])).argmax(1)
                           == mnist.y_test[:2000]).mean()
         assert accuracy >= float_accuracy - 0.01
         assert int8.metadata["quantization"].startswith("int8-static-")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import scaled
+from train.data import model_input
 from edge_infer.model import OnnxModel, default_model_path
 
 CARD = default_model_path().with_name("digits-cnn.card.json")
@@ -15,7 +15,7 @@ CARD = default_model_path().with_name("digits-cnn.card.json")
 
 def _accuracy(path, mnist):
     model = OnnxModel(path)
-    x = scaled(mnist.x_test)
+    x = model_input(mnist.x_test)
     predicted = np.concatenate([model.predict(x[i:i + 2500]) for i in range(0, len(x), 2500)]).argmax(1)
     return float(np.mean(predicted == mnist.y_test))
 

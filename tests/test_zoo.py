@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import scaled
+from train.data import model_input
 from train.zoo import MODELS, Highway, build_model, gate_activity, list_models
 
 
@@ -25,11 +25,11 @@ def test_builds_trains_and_predicts(name, mnist):
     fitted = recipe.train_model(model) if recipe.train_model else model
     fitted.compile(keras.optimizers.Adam(1e-3), recipe.loss, metrics=["accuracy"])
     y = keras.utils.to_categorical(mnist.y_train[:2000], 10) if recipe.one_hot else mnist.y_train[:2000]
-    history = fitted.fit(scaled(mnist.x_train[:2000]), y, epochs=3, batch_size=32, verbose=0)
+    history = fitted.fit(model_input(mnist.x_train[:2000]), y, epochs=3, batch_size=32, verbose=0)
     losses = history.history["loss"]
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
     assert history.history["accuracy"][-1] > 0.5  # it learnt something (training mode: BatchNorm warms up slowly)
-    probabilities = model.predict(scaled(mnist.x_test[:300]), verbose=0)
+    probabilities = model.predict(model_input(mnist.x_test[:300]), verbose=0)
     assert probabilities.shape == (300, 10)
     np.testing.assert_allclose(probabilities.sum(1), 1.0, atol=1e-5)  # softmax, also for mlp-tiny
 
@@ -57,10 +57,10 @@ def test_highway_survives_save_and_load(tmp_path, mnist):
     keras.utils.set_random_seed(0)
     model = build_model("highway")
     model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(scaled(mnist.x_train[:500]), mnist.y_train[:500], epochs=1, verbose=0)
+    model.fit(model_input(mnist.x_train[:500]), mnist.y_train[:500], epochs=1, verbose=0)
     model.save(tmp_path / "h.keras")
     loaded = keras.saving.load_model(tmp_path / "h.keras")
-    x = scaled(mnist.x_test[:64])
+    x = model_input(mnist.x_test[:64])
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
     activity = gate_activity(loaded, x)
     assert len(activity) == 6 and all(0.0 < a < 1.0 for a in activity)

@@ -62,6 +62,11 @@ class Mnist:
         return (self.x_train[train], self.y_train[train]), (self.x_train[val], self.y_train[val])
 
 
+def model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) MNIST images -> float32 (N, 28, 28, 1) in [0, 1], every model's input contract."""
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
 def load_mnist(path: str | os.PathLike | None = None, sources: tuple[str, ...] = SOURCES) -> Mnist:
     """Return the canonical MNIST arrays: 60,000 training and 10,000 test images.
 

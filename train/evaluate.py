@@ -14,7 +14,7 @@ import numpy as np
 
 from edge_infer._io import write_text
 from train import metrics, plots
-from train.data import Mnist, load_mnist
+from train.data import Mnist, load_mnist, model_input
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
@@ -27,7 +27,7 @@ def write_report(model, data: Mnist, out: str | Path, history: dict | None = Non
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    x_test = (data.x_test.astype(np.float32) / 255.0)[..., None]
+    x_test = model_input(data.x_test)
     predict = _predictor(model)
     probabilities = predict(x_test)
     report = metrics.report(data.y_test, probabilities)

@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from edge_infer._io import atomic_path, write_text
 from train.augment import AugmentedBatches
-from train.data import Mnist, load_mnist
+from train.data import Mnist, load_mnist, model_input
 from train import zoo
 
 MODEL_FILE = "model.keras"
@@ -71,11 +70,11 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
     def targets(y):
         return keras.utils.to_categorical(y, 10) if recipe.one_hot else y
 
-    val = (_scaled(x_val), targets(y_val))
+    val = (model_input(x_val), targets(y_val))
     if recipe.augment:
         inputs = dict(x=AugmentedBatches(x_train, y_train, batch_size, seed=seed, negatives=recipe.negatives))
     else:
-        inputs = dict(x=_scaled(x_train), y=targets(y_train), batch_size=batch_size, shuffle=True)
+        inputs = dict(x=model_input(x_train), y=targets(y_train), batch_size=batch_size, shuffle=True)
     out.mkdir(parents=True, exist_ok=True)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
@@ -94,11 +93,6 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
                 "recipe": recipe.describe}
     return write_report(keras.saving.load_model(out / MODEL_FILE), data, out, history=history.history,
                         extra={"training": training})
-
-
-def _scaled(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1], the zoo's input contract."""
-    return (images.astype(np.float32) / 255.0)[..., None]
 
 
 def main(argv: list[str] | None = None) -> int:
