@@ -24,7 +24,8 @@ BACKOFF_S = 0.25  # first wait between attempts; doubles each time
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame: its ``index`` in the source, capture ``time`` in seconds since the start, BGR ``image``."""
+    """One frame: its ``index`` in the source, capture ``time`` in seconds since the start, BGR ``image``,
+    and for image sources the file ``name`` it came from."""
 
     index: int
     time: float
@@ -82,8 +83,7 @@ class VideoSource(Source):
             ok, image = self.capture.read()
             if ok and image is not None and image.size:
                 failures = 0
-                yield Frame(index, time.monotonic() - start if self.live else index / (self.fps or 30.0), image,
-                            self.name)
+                yield Frame(index, time.monotonic() - start if self.live else index / (self.fps or 30.0), image)
                 index += 1
                 continue
             if not self.live and index >= self.length - 1:
@@ -104,7 +104,11 @@ class VideoSource(Source):
 
 
 class ImageSource(Source):
-    """One image file or a folder of them, through ``cv2.imread``; unreadable files in a folder are skipped."""
+    """One image file or a folder of them, through ``cv2.imread``.
+
+    With ``skip_unreadable``, a file that cannot be read is skipped and its problem kept in
+    ``skipped``; otherwise it raises SourceError.
+    """
 
     def __init__(self, paths: list[Path], name: str, skip_unreadable: bool):
         if not paths:
@@ -116,9 +120,10 @@ class ImageSource(Source):
         for index, path in enumerate(self.paths):
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
+                problem = f"cannot read image {path}: the file is missing, unreadable or not an image"
                 if not self.skip_unreadable:
-                    raise SourceError(f"cannot read image {path}: the file is missing, unreadable or not an image")
-                self.skipped.append(str(path))
+                    raise SourceError(problem)
+                self.skipped.append(problem)
                 continue
             yield Frame(index, float(index), image, str(path))
 

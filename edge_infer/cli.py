@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -54,35 +55,38 @@ def has_display() -> bool:
 
 
 def record(frame: Frame, found: list[Detection], numbers: list[Number], ms: float) -> dict:
-    """The JSON-ready result of one frame."""
+    """The JSON-ready result of one frame (with the file it came from, for image sources)."""
     return {
-        "frame": frame.index, "time": round(frame.time, 3), "ms": round(ms, 2),
+        "frame": frame.index, "time": round(frame.time, 3), **({"image": frame.name} if frame.name else {}),
+        "ms": round(ms, 2),
         "detections": [{"digit": d.digit, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in found],
         "numbers": [{"text": n.text, "confidence": round(n.confidence, 4), "box": list(n.box)} for n in numbers],
     }
 
 
-class _VideoFile:
-    """An annotated-video writer that only appears at its path once complete."""
+def _read(rec: DigitRecognizer, image: np.ndarray) -> tuple[list[Detection], list[Number], float]:
+    """Detections, numbers and the milliseconds it took to find them."""
+    start = time.perf_counter()
+    found = rec.recognize(image)
+    return found, rec.numbers(found), (time.perf_counter() - start) * 1000
 
-    def __init__(self, path: Path, fps: float):
-        self.path, self.fps = path, fps or 10.0
+
+class _VideoOut:
+    """Annotated frames to an .mp4 that appears at its path only if the run ends without an error."""
+
+    def __init__(self, stack: contextlib.ExitStack, path: Path, fps: float):
+        self.stack, self.path, self.fps = stack, path, fps or 10.0
         self.writer = None
-        self._atomic = atomic_path(path)
 
     def write(self, image: np.ndarray) -> None:
-        if self.writer is None:
-            tmp = self._atomic.__enter__()
+        if self.writer is None:  # opened on the first frame, whose size it needs
+            tmp = self.stack.enter_context(atomic_path(self.path))
             self.writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
                                           (image.shape[1], image.shape[0]))
+            self.stack.callback(self.writer.release)  # runs before the temporary file is moved into place
             if not self.writer.isOpened():
                 raise SourceError(f"cannot write video {self.path}: use an .mp4 path in a writable folder")
         self.writer.write(image)
-
-    def close(self, ok: bool) -> None:
-        if self.writer is not None:
-            self.writer.release()
-            self._atomic.__exit__(None if ok else RuntimeError, None, None)
 
 
 def _open(spec: str | None) -> Source:
@@ -105,39 +109,40 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
     # In a window, files play at their own speed like a camera; headless, every file frame is read.
     drop = source.live or (window and video)
     pace = source.fps if window and video and not source.live else (1.0 if window and not video else 0.0)
-    grabber = Grabber(source, drop=drop, pace=pace)
-    out = _VideoFile(args.save_video, source.fps) if args.save_video else None
-    shown, ok, last, paused, threshold_view = 0, False, None, False, False
-    if window:
-        _window()
-    interval, tick = 0.0, time.perf_counter()
-    try:
-        while True:
+    with contextlib.ExitStack() as stack:
+        grabber = Grabber(source, drop=drop, pace=pace)
+        stack.callback(grabber.close)
+        out = _VideoOut(stack, args.save_video, source.fps) if args.save_video else None
+        if window:
+            _window()
+            stack.callback(cv2.destroyAllWindows)
+        shown, last, mask, paused, threshold_view = 0, None, None, False, False
+        interval, tick = 0.0, time.perf_counter()
+        while not (args.max_frames and shown >= args.max_frames):
             if not paused:
                 frame = grabber.next()
                 if frame is None:
                     break
-                start = time.perf_counter()
-                found = rec.recognize(frame.image)
-                numbers = rec.numbers(found)
-                ms = (time.perf_counter() - start) * 1000
+                found, numbers, ms = _read(rec, frame.image)
                 now = time.perf_counter()
-                interval = 0.9 * interval + 0.1 * (now - tick) if interval else now - tick  # smoothed seconds/frame
-                tick = now
+                interval = 0.9 * interval + 0.1 * (now - tick) if interval else now - tick  # smoothed s/frame
+                tick, shown = now, shown + 1
                 if not window:
                     print(json.dumps(record(frame, found, numbers, ms)), flush=True)
-                annotated = draw.detections(frame.image.copy(), found, numbers)
+                annotated = draw.detections(frame.image.copy(), found, numbers) if window or out else None
                 if out:
                     out.write(annotated)
-                last = (frame, found, numbers, ms, annotated)
-                shown += 1
-            if window and last:
+                last, mask = (frame, found, numbers, ms, annotated), None
+            if window:
                 frame, found, numbers, ms, annotated = last
-                view = annotated.copy()
+                view = annotated
                 if threshold_view:
-                    _, mask = ink_and_mask(as_gray8(frame.image), rec.ink == "dark")
-                    view = draw.detections(cv2.cvtColor(mask, cv2.COLOR_GRAY2BGR), found, numbers)
-                cv2.imshow(WINDOW, draw.status(view, 1 / interval if interval else 0.0, ms, rec.min_confidence, paused))
+                    if mask is None:  # once per frame, not once per redraw while paused
+                        mask = cv2.cvtColor(ink_and_mask(as_gray8(frame.image), rec.ink == "dark")[1],
+                                            cv2.COLOR_GRAY2BGR)
+                    view = draw.detections(mask.copy(), found, numbers)
+                fps = 1 / interval if interval else 0.0
+                cv2.imshow(WINDOW, draw.status(view.copy(), fps, ms, rec.min_confidence, paused))
                 key = cv2.waitKey(1 if not paused else 30) & 0xFF
                 if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                     break
@@ -151,17 +156,9 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                     rec.min_confidence = max(0.0, round(rec.min_confidence - 0.05, 2))
                 elif key == ord("s"):
                     _snapshot(args.snapshots, frame, found, numbers, ms, annotated)
-            if args.max_frames and shown >= args.max_frames:
-                break
-        ok = True
-    finally:
-        grabber.close()
-        if out:
-            out.close(ok)
-        if window:
-            cv2.destroyAllWindows()
-    if window and isinstance(source, ImageSource) and source.skipped:
-        print(f"skipped {len(source.skipped)} unreadable image(s): {', '.join(source.skipped)}", file=sys.stderr)
+    if isinstance(source, ImageSource):
+        for problem in source.skipped:
+            print(f"skipped: {problem}", file=sys.stderr)
 
 
 def _snapshot(folder: Path, frame: Frame, found, numbers, ms: float, annotated: np.ndarray) -> None:
@@ -176,27 +173,20 @@ def _snapshot(folder: Path, frame: Frame, found, numbers, ms: float, annotated: 
 
 def images(paths: list[Path], out: Path, rec: DigitRecognizer, as_json: bool) -> int:
     """Read each image, print what was read, write ``out/<name>.annotated.png``; 2 if any image failed."""
-    failed = 0
-    for path in paths:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            print(f"error: cannot read image {path}: the file is missing, unreadable or not an image", file=sys.stderr)
-            failed += 1
-            continue
-        start = time.perf_counter()
-        found = rec.recognize(image)
-        numbers = rec.numbers(found)
-        ms = (time.perf_counter() - start) * 1000
-        target = out / f"{path.stem}.annotated.png"
+    source = ImageSource(paths, "the arguments", skip_unreadable=True)
+    for frame in source.frames():
+        found, numbers, ms = _read(rec, frame.image)
+        target = out / f"{Path(frame.name).stem}.annotated.png"
         with atomic_path(target) as tmp:
-            cv2.imwrite(str(tmp), draw.detections(image.copy(), found, numbers))
+            cv2.imwrite(str(tmp), draw.detections(frame.image.copy(), found, numbers))
         if as_json:
-            print(json.dumps({"image": str(path), "annotated": str(target),
-                              **record(Frame(0, 0.0, image), found, numbers, ms)}))
+            print(json.dumps({**record(frame, found, numbers, ms), "annotated": str(target)}))
         else:
             texts = " ".join(n.text for n in numbers) or "(no digits)"
-            print(f"{path}: {texts}  [{len(found)} digits, {ms:.1f} ms] -> {target}")
-    return 2 if failed else 0
+            print(f"{frame.name}: {texts}  [{len(found)} digits, {ms:.1f} ms] -> {target}")
+    for problem in source.skipped:
+        print(f"error: {problem}", file=sys.stderr)
+    return 2 if source.skipped else 0
 
 
 def drawing_pad(rec: DigitRecognizer) -> None:
