@@ -21,6 +21,10 @@ import cv2
 import numpy as np
 
 from edge_infer.group import Box, union
+# Letters that no one would take for a digit (none like 0, 1, 2, 4, 5, 6, 7, 8 or 9: no O, I, Z, S, B, G, T, Y, ...).
+LETTERS = "AEFHKMNPRVWXhkmnpvwx"
+# Italic Hershey fonts: the cnn learns to reject upright Hershey letters, so these are held out for measuring.
+_ITALIC_FONTS = [cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
 INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
 
 
@@ -55,6 +59,27 @@ class SceneGenerator:
         """A frame of paper with lines, light, shadow and noise, but no digits."""
         return self._photograph(self._paper(), [], [])
 
+    def letters(self, count: int = 5) -> Scene:
+        """A frame with ``count`` written letters that are not digits (in fonts held out from training)."""
+        layer = np.zeros((self.height, self.width), np.uint8)
+        text = " ".join(self.rng.choice(list(LETTERS), count))
+        font = _ITALIC_FONTS[self.rng.integers(len(_ITALIC_FONTS))] | cv2.FONT_ITALIC
+        cv2.putText(layer, text, (30, int(self.rng.integers(120, self.height - 60))), font,
+                    self.rng.uniform(3.0, 4.0), 255, int(self.rng.integers(4, 9)), cv2.LINE_AA)
+        return self._photograph(self._ink(self._paper(), layer), [], [])
+
+    def scribble(self) -> Scene:
+        """A frame with one random tangled pen scribble, which is no digit."""
+        layer = np.zeros((self.height, self.width), np.uint8)
+        points = np.cumsum(self.rng.normal(0, 20, (20, 2)), 0) + [self.width / 2, self.height / 2]
+        cv2.polylines(layer, [points.astype(np.int32)], False, 255, int(self.rng.integers(3, 7)), cv2.LINE_AA)
+        return self._photograph(self._ink(self._paper(), layer), [], [])
+
+    def _ink(self, paper: np.ndarray, layer: np.ndarray) -> np.ndarray:
+        """Write a uint8 coverage ``layer`` onto ``paper`` in a random ink."""
+        ink = np.array(INKS[self.rng.choice(list(INKS))], np.float32)
+        return _blend(paper, layer.astype(np.float32) / 255, ink)
+
     def scene(self) -> Scene:
         """A frame with 1..max_numbers numbers of 1..max_length digits each."""
         paper = self._paper()
@@ -85,8 +110,7 @@ class SceneGenerator:
             if style == "squared":
                 for x in range(int(rng.integers(5, spacing)), w, spacing):
                     cv2.line(layer, (x, 0), (x, h), 255, thickness, cv2.LINE_AA)
-            alpha = layer[..., None].astype(np.float32) / 255 * rng.uniform(0.5, 0.9)
-            paper = paper * (1 - alpha) + colour * alpha
+            paper = _blend(paper, layer.astype(np.float32) / 255 * rng.uniform(0.5, 0.9), colour)
         return paper
 
     def _glyph(self, index: int, height: int, stroke: float) -> np.ndarray:
@@ -135,8 +159,7 @@ class SceneGenerator:
             gy = y + max(abs(j) for j in jitter) + dy
             gh, gw = glyph.shape
             region = paper[gy:gy + gh, cursor:cursor + gw]
-            alpha = glyph[..., None] * opacity
-            region[:] = region * (1 - alpha) + ink * alpha
+            region[:] = _blend(region, glyph * opacity, ink)
             ys, xs = np.nonzero(glyph > 0.25)
             truth.append(((cursor + int(xs.min()), gy + int(ys.min()), int(xs.max() - xs.min() + 1),
                            int(ys.max() - ys.min() + 1)), int(self.labels[index])))
@@ -183,6 +206,12 @@ class SceneGenerator:
         return Scene(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), digits, numbers)
 
 
+def _blend(paper: np.ndarray, alpha: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Paint ``colour`` onto float BGR ``paper`` with per-pixel coverage ``alpha`` (H, W) in [0, 1]."""
+    alpha = alpha[..., None]
+    return paper * (1 - alpha) + colour * alpha
+
+
 def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:
     return not (a[0] + a[2] + pad <= b[0] or b[0] + b[2] + pad <= a[0]
                 or a[1] + a[3] + pad <= b[1] or b[1] + b[3] + pad <= a[1])
@@ -221,9 +250,12 @@ def match(truth: list[Box], found: list[Box], threshold: float = 0.5) -> list[tu
     return out
 
 
-def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | None = None) -> dict:
-    """Run ``recognizer`` on ``frames`` generated scenes and ``blanks`` blank frames; return the metrics."""
+def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | None = None,
+            distractors: int | None = None) -> dict:
+    """Run ``recognizer`` on ``frames`` generated scenes, ``blanks`` blank frames and ``distractors`` frames
+    each of letters and of scribbles; return the metrics."""
     blanks = frames // 4 if blanks is None else blanks
+    distractors = frames // 10 if distractors is None else distractors
     n_truth = n_found = n_matched = n_right = frames_right = 0
     numbers_truth = numbers_right = 0
     seconds = []
@@ -244,6 +276,8 @@ def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | No
             numbers_right += scene.numbers[i][1] == read[j].text
         numbers_truth += len(scene.numbers)
     false_on_blank = sum(len(recognizer.recognize(generator.blank().frame)) for _ in range(blanks))
+    on_letters = sum(len(recognizer.recognize(generator.letters().frame)) for _ in range(distractors))
+    on_scribbles = sum(len(recognizer.recognize(generator.scribble().frame)) for _ in range(distractors))
     return {
         "frames": frames, "digits": n_truth, "detections": n_found,
         "recall": n_matched / max(n_truth, 1),
@@ -253,6 +287,9 @@ def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | No
         "number_accuracy": numbers_right / max(numbers_truth, 1),
         "blank_frames": blanks,
         "false_detections_per_blank_frame": false_on_blank / max(blanks, 1),
+        "letters_shown": 5 * distractors,
+        "detections_per_letter": on_letters / max(5 * distractors, 1),
+        "detections_per_scribble_frame": on_scribbles / max(distractors, 1),
         "median_ms_per_frame": 1000 * float(np.median(seconds)) if seconds else 0.0,
     }
 
@@ -261,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_infer.scenes", description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--blanks", type=int, help="blank frames for the false-detection rate (default frames/4)")
+    parser.add_argument("--distractors", type=int, help="frames of letters and of scribbles each (default frames/10)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=0.5)
@@ -281,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         from edge_infer import DigitRecognizer
 
         recognizer = DigitRecognizer(args.model, min_confidence=args.min_confidence)
-        result = measure(recognizer, generator, args.frames, args.blanks)
+        result = measure(recognizer, generator, args.frames, args.blanks, args.distractors)
         if args.json:
             print(json.dumps(result, indent=1))
         else:

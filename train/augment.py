@@ -10,6 +10,7 @@ import numpy as np
 
 from edge_infer.contract import INPUT_SIZE, NUM_CLASSES
 from edge_infer.crop import fit_mnist
+from edge_infer.scenes import LETTERS
 
 _CENTRE = (INPUT_SIZE / 2 - 0.5, INPUT_SIZE / 2 - 0.5)
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2))
@@ -41,8 +42,6 @@ def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-# Letters that no one would take for a digit (none like 0, 1, 2, 4, 5, 6, 7, 8 or 9: no O, I, Z, S, B, G, T, Y, ...).
-LETTERS = "AEFHKMNPRVWXhkmnpvwx"
 _FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
           cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX, cv2.FONT_HERSHEY_PLAIN]
 
