@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 
 from edge_infer._io import write_text
+from edge_infer.bench import timed
 from edge_infer.model import OnnxModel
 from train.data import load_mnist, model_input
 
@@ -25,16 +25,9 @@ COMMANDS = [
 ]
 
 
-def latency_us(model: OnnxModel, batch: np.ndarray, runs: int = 300) -> float:
+def latency_us(model: OnnxModel, batch: np.ndarray) -> float:
     """Median wall time of one ``model.predict(batch)`` in microseconds, after a warm-up."""
-    for _ in range(30):
-        model.predict(batch)
-    times = np.empty(runs)
-    for i in range(runs):
-        start = time.perf_counter()
-        model.predict(batch)
-        times[i] = time.perf_counter() - start
-    return float(np.median(times) * 1e6)
+    return float(np.median(timed(lambda: model.predict(batch), runs=300, warmup=30)) * 1e6)
 
 
 def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:

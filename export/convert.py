@@ -74,6 +74,13 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
+def set_metadata(proto: onnx.ModelProto, props: dict[str, str]) -> None:
+    """Replace the model's metadata_props with ``props``."""
+    del proto.metadata_props[:]
+    for key, value in props.items():
+        proto.metadata_props.add(key=key, value=value)
+
+
 def describe(proto: onnx.ModelProto, **facts: str) -> onnx.ModelProto:
     """Write the runtime contract and ``facts`` into the model's metadata_props (replacing older ones)."""
     import tensorflow as tf
@@ -82,9 +89,7 @@ def describe(proto: onnx.ModelProto, **facts: str) -> onnx.ModelProto:
     props = contract.metadata(
         tensorflow=tf.__version__, tf2onnx=tf2onnx.__version__, onnx=onnx.__version__,
         exported=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts)
-    del proto.metadata_props[:]
-    for key, value in props.items():
-        proto.metadata_props.add(key=key, value=value)
+    set_metadata(proto, props)
     proto.producer_name, proto.doc_string = "edge-digits", "MNIST-style digit classifier for edge_infer"
     return proto
 

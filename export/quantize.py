@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,9 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from edge_infer import contract
 from edge_infer._io import atomic_path
+from edge_infer.bench import timed
 from edge_infer.model import OnnxModel
+from export.convert import set_metadata
 from train.data import Mnist, model_input
 
 MAX_DROP = 0.002  # keep int8 only if it loses at most 0.2 percentage points of test accuracy
@@ -29,16 +30,9 @@ class _Calibration(CalibrationDataReader):
         return next(self.batches, None)
 
 
-def _median_latency(path: Path, batch: np.ndarray, runs: int = 200) -> float:
+def _median_latency(path: Path, batch: np.ndarray) -> float:
     model = OnnxModel(path, threads=1)
-    for _ in range(20):
-        model.predict(batch)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        model.predict(batch)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return float(np.median(timed(lambda: model.predict(batch), runs=200, warmup=20)))
 
 
 def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> dict:
@@ -88,10 +82,7 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
 
 def _copy_metadata(source: Path, proto: onnx.ModelProto, quantization: str) -> None:
     props = {p.key: p.value for p in onnx.load(str(source)).metadata_props}
-    props.update(contract.metadata(quantization=quantization))
-    del proto.metadata_props[:]
-    for key, value in props.items():
-        proto.metadata_props.add(key=key, value=value)
+    set_metadata(proto, {**props, **contract.metadata(quantization=quantization)})
 
 
 def _accuracy(model: OnnxModel, x: np.ndarray, y: np.ndarray) -> float:
