@@ -40,16 +40,15 @@ def as_gray(image, what: str = "image") -> np.ndarray:
         gray = image.astype(np.float32) * (1 / 255)
     elif image.dtype == np.uint16:
         gray = image.astype(np.float32) * (1 / 65535)
-    elif kind == "f":
-        gray = image.astype(np.float32)
-        if not np.isfinite(gray).all():
+    elif kind == "f":  # checked before the cast, so huge float64 values cannot overflow float32
+        if not np.isfinite(image).all():
             raise InputError(f"{what} contains NaN or infinite values; clean it before recognition")
-        if gray.min() < 0:
+        if image.min() < 0:
             raise InputError(f"{what} has negative values; expected floats in [0, 1] or 0-255")
-        if gray.max() > 1.0:
-            gray *= 1 / 255
-            if gray.max() > 1.0:
-                raise InputError(f"{what} has float values above 255; expected [0, 1] or 0-255")
+        peak = float(image.max())
+        if peak > 255:
+            raise InputError(f"{what} has float values above 255; expected [0, 1] or 0-255")
+        gray = image.astype(np.float32) * (1 / 255 if peak > 1.0 else 1.0)
     elif kind in "iu":
         if image.min() < 0 or image.max() > 255:
             raise InputError(f"{what} is {image.dtype} with values outside 0-255; convert it to uint8")
