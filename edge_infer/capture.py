@@ -1,6 +1,6 @@
 """Frame sources (camera, stream, video, image, folder) and a grabber thread that keeps only the newest frame.
 
-Every source is read with ``cv2.VideoCapture`` or ``cv2.imread``; the rest of the app sees
+Every source is read with ``cv2.VideoCapture`` or ``read_image`` (bytes and ``cv2.imdecode``); the rest sees
 only ``Frame`` objects.
 """
 
@@ -104,7 +104,7 @@ class VideoSource(Source):
 
 
 class ImageSource(Source):
-    """One image file or a folder of them, through ``cv2.imread``.
+    """One image file or a folder of them, through ``read_image``.
 
     With ``skip_unreadable``, a file that cannot be read is skipped and its problem kept in
     ``skipped``; otherwise it raises SourceError.
@@ -118,14 +118,27 @@ class ImageSource(Source):
 
     def frames(self) -> Iterator[Frame]:
         for index, path in enumerate(self.paths):
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                problem = f"cannot read image {path}: the file is missing, unreadable or not an image"
+            try:
+                image = read_image(path)
+            except SourceError as err:
                 if not self.skip_unreadable:
-                    raise SourceError(problem)
-                self.skipped.append(problem)
+                    raise
+                self.skipped.append(str(err))
                 continue
             yield Frame(index, float(index), image, str(path))
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """An image file as BGR uint8 (H, W, 3). The file is read as bytes and decoded by ``cv2.imdecode``, so paths
+    with any characters work on every OS; a missing, unreadable or non-image file raises SourceError."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError as err:
+        raise SourceError(f"cannot read image {path}: {err.strerror or err}") from None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise SourceError(f"cannot read image {path}: the file is empty, truncated or not an image")
+    return image
 
 
 def open_source(spec: str | int) -> Source:

@@ -28,7 +28,7 @@ from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
-from edge_infer.segment import ink_and_mask
+from edge_infer.segment import layers
 
 WINDOW = "edge-digits"
 ESC = 27
@@ -138,7 +138,8 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 view = annotated
                 if threshold_view:
                     if mask is None:  # once per frame, not once per redraw while paused
-                        mask = cv2.cvtColor(ink_and_mask(as_gray8(frame.image), rec.ink == "dark")[1],
+                        mask = cv2.cvtColor(cv2.resize(layers(as_gray8(frame.image), rec.ink == "dark").mask,
+                                                       frame.image.shape[1::-1], interpolation=cv2.INTER_NEAREST),
                                             cv2.COLOR_GRAY2BGR)
                     view = draw.detections(mask.copy(), found, numbers)
                 fps = 1 / interval if interval else 0.0

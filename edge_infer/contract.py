@@ -12,20 +12,28 @@ FIT_SIZE = 20  # MNIST fits the ink's bounding box into 20x20 ...
 # ... then centres it by centre of mass inside the 28x28 field.
 LABELS: tuple[str, ...] = tuple(str(d) for d in range(10))
 NUM_CLASSES = len(LABELS)
+# A model may have one more output after the digits: the probability that a crop holds no single
+# digit (a letter, a symbol, a grid fragment, two touching digits). Its labels then end with this.
+NON_DIGIT = "non-digit"
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 LAYOUT = "NHWC"
 POLARITY = "white-on-black"
 VALUE_RANGE = (0.0, 1.0)
-RECIPE = "mnist-fit20-com28-v1"  # bump when the crop normalisation changes
+RECIPE = "mnist-fit20-com28-v2"  # bump when the crop normalisation changes
 
 _KEY = "edge_digits."
 
 
-def metadata(**extra: str) -> dict[str, str]:
-    """The metadata_props an exported model must carry, plus ``extra`` facts."""
+def labels(outputs: int) -> tuple[str, ...]:
+    """The labels of a model with ``outputs`` classes: the digits, then NON_DIGIT if it has that output."""
+    return LABELS + (NON_DIGIT,) if outputs == NUM_CLASSES + 1 else LABELS
+
+
+def metadata(outputs: int = NUM_CLASSES, **extra: str) -> dict[str, str]:
+    """The metadata_props an exported model with ``outputs`` classes must carry, plus ``extra`` facts."""
     facts = {
-        "labels": ",".join(LABELS),
+        "labels": ",".join(labels(outputs)),
         "input_name": INPUT_NAME,
         "output_name": OUTPUT_NAME,
         "layout": LAYOUT,
@@ -45,7 +53,8 @@ def read_metadata(props: dict[str, str]) -> dict[str, str]:
 
 def mismatches(facts: dict[str, str]) -> list[str]:
     """Which facts of a model's metadata this runtime cannot honour (empty when all fit)."""
-    wanted = read_metadata(metadata())
+    outputs = len(facts.get("labels", "").split(","))
+    wanted = read_metadata(metadata(outputs if outputs == NUM_CLASSES + 1 else NUM_CLASSES))
     problems = []
     for key in ("labels", "layout", "input_shape", "value_range", "polarity", "recipe"):
         if key not in facts:

@@ -13,9 +13,6 @@ import numpy as np
 from edge_infer.contract import FIT_SIZE, INPUT_SIZE
 from edge_infer.errors import InputError
 
-INK_LEVEL = 0.2  # fraction of the peak ink above which a pixel counts when boxing the digit
-
-
 def as_gray(image, what: str = "image") -> np.ndarray:
     """Validate ``image`` and return it as float32 (H, W) grey in [0, 1].
 
@@ -81,36 +78,46 @@ def ink_of(gray: np.ndarray) -> np.ndarray:
     """Ink map of a single-digit image of either polarity: float32 (H, W), 1 = darkest ink, 0 = background.
 
     The background is whatever fills the border; ink pulls the mean of the inside away
-    from it, so an inside darker than the border means dark ink on light paper.
+    from it, so an inside darker than the border means dark ink on light paper. The
+    border's own spread (3 median absolute deviations) is taken off as noise, so only ink
+    is left above 0: a clean MNIST image keeps every grey level it has.
     """
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
+    noise = 3.0 * float(np.median(np.abs(border - background)))
     ink = background - gray if float(gray.mean()) < background else gray - background
+    ink = ink - noise
     peak = float(ink.max())
     return np.maximum(ink * (1.0 / peak), 0.0) if peak > 1e-6 else np.zeros_like(gray)
 
 
 def fit_mnist(ink: np.ndarray) -> np.ndarray:
-    """Fit an ink map (float32 (H, W), larger = more ink) into MNIST's frame: float32 (28, 28) in [0, 1].
+    """Fit an ink map (float32 (H, W), larger = more ink, 0 = none) into MNIST's frame: float32 (28, 28) in [0, 1].
 
-    The bounding box of the ink above INK_LEVEL of its peak is scaled to fit 20x20 keeping
-    its aspect ratio, then centred by centre of mass in 28x28. Contrast is stretched so the
-    darkest stroke is 1, as MNIST's strokes saturate. An image with no ink gives zeros.
+    MNIST's own recipe: the box around all the ink is scaled to fit 20x20 keeping its aspect
+    ratio, then placed in 28x28 with its centre of mass on the centre, moved by whole pixels
+    (a sub-pixel move would blur it). Contrast is stretched so the darkest stroke is 1, as
+    MNIST's strokes saturate. An MNIST image goes through unchanged; an image with no ink
+    gives zeros.
     """
+    out = np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
     peak = float(ink.max()) if ink.size else 0.0
     if peak <= 1e-6:
-        return np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
-    x, y, width, height = cv2.boundingRect((ink > INK_LEVEL * peak).astype(np.uint8))
+        return out
+    x, y, width, height = cv2.boundingRect((ink > 0).astype(np.uint8))
     scale = FIT_SIZE / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(ink[y:y + height, x:x + width], size,
-                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    small *= 1.0 / max(float(small.max()), 1e-6)  # downscaling greys out thin strokes; MNIST's saturate
+    small = np.asarray(ink[y:y + height, x:x + width], np.float32)
+    if scale != 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small = small * (1.0 / max(float(small.max()), 1e-6))  # downscaling greys out thin strokes; MNIST's saturate
     moments = cv2.moments(small)
-    cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
-    shift = np.float32([[1, 0, INPUT_SIZE / 2 - cx], [0, 1, INPUT_SIZE / 2 - cy]])
-    return cv2.warpAffine(small, shift, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    left = round(INPUT_SIZE / 2 - moments["m10"] / moments["m00"])
+    top = round(INPUT_SIZE / 2 - moments["m01"] / moments["m00"])
+    rows, cols = small.shape
+    x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + cols, INPUT_SIZE), min(top + rows, INPUT_SIZE)
+    out[y0:y1, x0:x1] = small[y0 - top:y1 - top, x0 - left:x1 - left]
+    return out
 
 
 def normalize(image, what: str = "image") -> np.ndarray:

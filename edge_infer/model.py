@@ -30,7 +30,8 @@ def _short(err: Exception) -> str:
 
 
 class OnnxModel:
-    """An onnxruntime session for a model that maps float32 (N, 28, 28, 1) in [0, 1] to (N, 10) probabilities.
+    """An onnxruntime session for a model that maps float32 (N, 28, 28, 1) in [0, 1] to (N, 10) probabilities,
+    or (N, 11) with "non-digit" last.
 
     The file is read as bytes, so onnxruntime never follows external-data paths from it;
     an ONNX graph holds operators, not code, and no custom-op library is registered.
@@ -72,12 +73,13 @@ class OnnxModel:
             shape_in, shape_out = list(inputs[0].shape), list(outputs[0].shape)
             if inputs[0].type != "tensor(float)" or shape_in[1:] != [contract.INPUT_SIZE, contract.INPUT_SIZE, 1]:
                 problems.append(f"its input is {inputs[0].type}{shape_in}, not float (N, 28, 28, 1)")
-            if len(shape_out) != 2 or shape_out[1] != contract.NUM_CLASSES:
-                problems.append(f"its output has shape {shape_out}, not (N, {contract.NUM_CLASSES})")
+            classes = len(self.metadata.get("labels", ",".join(contract.LABELS)).split(","))
+            if len(shape_out) != 2 or shape_out[1] != classes:
+                problems.append(f"its output has shape {shape_out}, not (N, {classes}) for its labels")
         if problems:
             raise ModelError(f"{self.path} does not fit edge_infer's input contract: {'; '.join(problems)}. "
                              "Export a 28x28 MNIST-style digit model with digits-export")
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """float32 (N, 28, 28, 1) in [0, 1] -> float32 (N, 10) probabilities."""
+        """float32 (N, 28, 28, 1) in [0, 1] -> float32 (N, 10 or 11) probabilities, in the order of ``labels``."""
         return self.session.run([self.output_name], {self.input_name: np.ascontiguousarray(batch, np.float32)})[0]

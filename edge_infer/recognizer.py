@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_infer import group
-from edge_infer.contract import INPUT_SIZE
+from edge_infer import context, group
+from edge_infer.contract import INPUT_SIZE, NUM_CLASSES
 from edge_infer.crop import as_gray8, fit_mnist, normalize
 from edge_infer.errors import InputError
 from edge_infer.group import Box
 from edge_infer.model import OnnxModel
 from edge_infer.segment import MIN_HEIGHT, segment
+from edge_infer.split import split
 
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
 INK = ("dark", "light")
@@ -22,7 +23,8 @@ INK = ("dark", "light")
 @dataclass(frozen=True)
 class Prediction:
     """One classified digit image: ``digit`` 0-9, its ``confidence`` in [0, 1], and ``probabilities``,
-    float32 (10,) summing to 1."""
+    float32 (10,) over the digits. They sum to 1 for a model without a "non-digit" output; with one,
+    what they leave to 1 is the probability that the image holds no single digit."""
 
     digit: int
     confidence: float
@@ -99,21 +101,36 @@ class DigitRecognizer:
         return self._predict(crops)
 
     def _predict(self, crops: np.ndarray) -> list[Prediction]:
-        probabilities = self.model.predict(crops.reshape(-1, INPUT_SIZE, INPUT_SIZE, 1))
+        probabilities = self._digit_probabilities(crops)
         digits = probabilities.argmax(1)
         return [Prediction(int(d), float(p[d]), p) for d, p in zip(digits, probabilities)]
 
+    def _digit_probabilities(self, crops: np.ndarray) -> np.ndarray:
+        """float32 (N, 28, 28) crops -> float32 (N, 10) digit probabilities (a "non-digit" output is left out)."""
+        return self.model.predict(crops.reshape(-1, INPUT_SIZE, INPUT_SIZE, 1))[:, :NUM_CLASSES]
+
     # -- frames --------------------------------------------------------------------------------
     def recognize(self, frame: np.ndarray) -> list[Detection]:
-        """Every digit in a camera frame (BGR, grey or BGRA, any resolution), in reading order."""
-        gray = self._frame(frame)
-        found = segment(gray, dark_ink=self.ink == "dark", min_height=self.min_height)
+        """Every digit in a photo, scan or camera frame (BGR, grey or BGRA, any resolution), in reading order.
+
+        Regions are found at a working scale chosen from the glyphs' size, touching digits are
+        split where the model reads the parts better than the whole, and digit-like glyphs
+        inside words are taken for letters.
+        """
+        glyphs = self.glyphs(frame)
+        wordy = context.in_words(glyphs, self.min_confidence)
+        detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs)
+                      if g.confidence >= self.min_confidence and i not in wordy]
+        return [d for line in group.lines(detections) for d in line]
+
+    def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:
+        """Every glyph-sized region of ``frame`` with its digit probabilities, before any is kept or dropped."""
+        found = segment(self._frame(frame), dark_ink=self.ink == "dark", min_height=self.min_height)
         if not found:
             return []
-        predictions = self._predict(np.stack([fit_mnist(r.ink) for r in found]))
-        detections = [Detection(r.box, p.digit, p.confidence)
-                      for r, p in zip(found, predictions) if p.confidence >= self.min_confidence]
-        return [d for line in group.lines(detections) for d in line]
+        read = self._digit_probabilities
+        whole = read(np.stack([fit_mnist(r.ink) for r in found]))
+        return [context.Glyph(r.box, p) for r, p in split(list(zip(found, whole)), read)]
 
     def read_numbers(self, frame: np.ndarray) -> list[Number]:
         """Group the digits of ``frame`` into numbers: neighbours on a line, read left to right, line by line."""

@@ -1,11 +1,13 @@
-"""Find candidate digit regions in a camera frame: frame -> ink map -> mask -> regions.
+"""Find candidate digit regions in a photo or scan: frame -> working scale -> ink map -> mask -> regions.
 
 Each step is a small function so it can be inspected on its own:
 
-1. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
-2. ``remove_rules``: subtract ruled and squared paper lines that run across the page;
-3. ``ink_mask``: a low threshold that keeps faint strokes;
-4. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
+1. ``working_scale``: glyphs are read at about TARGET_HEIGHT px, whatever the photo's size;
+2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
+3. ``remove_rules``: subtract faint ruled and squared paper lines that run across the page;
+4. ``ink_mask``: a low threshold that keeps faint strokes;
+5. ``remove_lines``: take out grids, boxes, table rules and underlines, keeping what is written in them;
+6. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
    one digit merged, specks and lines dropped.
 """
 
@@ -23,6 +25,13 @@ FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
+TARGET_HEIGHT = 32  # px: glyphs taller than this are read on a shrunk copy; MNIST's box is 20 px
+MAX_SIDE = 1280  # px: the longest side a photo is read at; an 8 MP photo reads like its 1280 px copy
+ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, which is cheap
+LINE_RUN = 2.5  # a straight stroke longer than this many glyph heights is a rule or a box side, not a digit
+BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
+MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
+LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
 
@@ -65,6 +74,7 @@ def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
 def remove_rules(ink: np.ndarray) -> np.ndarray:
     """Subtract long, faint, nearly horizontal or vertical lines (ruled or squared paper) from an ink map.
 
+
     Working on grey levels rather than a mask keeps the strokes that cross a line: a stroke
     is much darker than a paper line, so it survives the subtraction. Lines are searched on
     a copy that keeps every RULE_SHRINK-th pixel along their direction (a line is there in
@@ -98,24 +108,115 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
     return ink if lines is None else cv2.subtract(ink, lines)
 
 
-def regions(ink: np.ndarray, mask: np.ndarray, min_height: int = MIN_HEIGHT) -> list[Region]:
+def glyph_height(ink: np.ndarray) -> float:
+    """The typical glyph height in an ink map, in px: the median height of inked blobs shaped like a character
+    (0.0 when there are none). Blobs inside boxes and grids count: every outer boundary does."""
+    contours, hierarchy = cv2.findContours(ink_mask(ink), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return 0.0
+    outer = [c for c, links in zip(contours, hierarchy[0]) if links[3] < 0]  # holes have a parent
+    boxes = np.array([cv2.boundingRect(c) for c in outer], np.int32).reshape(-1, 4)
+    width, height = boxes[:, 2], boxes[:, 3]
+    glyph = (height >= 5) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
+    return float(np.median(height[glyph])) if glyph.any() else 0.0
+
+
+def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
+    """``gray`` resized by ``scale`` <= 1 with pixel-area averaging (which keeps thin strokes' ink)."""
+    if scale >= 1.0:
+        return gray
+    size = (max(round(gray.shape[1] * scale), 1), max(round(gray.shape[0] * scale), 1))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def remove_lines(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """Take grids, boxes, table rules and underlines out of an ink map and its mask, keeping what is written in them.
+
+    ``height`` is the typical glyph height in px. Two shapes are lines, whatever their
+    thickness or tilt:
+
+    - a component with a hole that holds another glyph, or a hole too big for a digit's loop,
+      is a box, a row of boxes or a grid: of its pixels, only those inside a hole's convex hull
+      (a cell, which a digit touching the wall reaches into) are kept;
+    - a straight run longer than LINE_RUN glyph heights, across or down the page, is a rule.
+    Returns (ink, mask, walls): the ink map and mask with the lines' pixels set to 0, and those pixels.
+    """
+    height = height or TARGET_HEIGHT
+    walls = _walls(mask, height)
+    length = max(int(LINE_RUN * height), 2 * MIN_HEIGHT)
+    drift = max(3, int(LINE_TILT * length)) | 1  # how far a tilted line wanders across over its length
+    for run, across in (((length, 1), (1, drift)), ((1, length), (drift, 1))):
+        smeared = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, across))  # so tilted lines still pass
+        straight = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
+        walls = cv2.bitwise_or(walls, straight)
+    walls = cv2.bitwise_and(walls, mask)
+    keep = cv2.bitwise_not(walls)
+    return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
+
+
+_CELL_MARGIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))  # a hole's hull also holds the wall's inner edge
+
+
+def _walls(mask: np.ndarray, height: float) -> np.ndarray:
+    """uint8 mask of the pixels of boxes and grids (see ``remove_lines``)."""
+    walls = np.zeros_like(mask)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return walls
+    links = hierarchy[0]  # per contour: next, previous, first child, parent
+    for index, (_, _, first_hole, parent) in enumerate(links):
+        if first_hole < 0 or (parent >= 0 and links[parent][3] < 0):
+            continue  # no hole, or this contour is itself a hole (its parent is an outer boundary)
+        holes = list(_siblings(links, first_hole))
+        if not any(_is_cell(contours, links, hole, height) for hole in holes):
+            continue
+        pixels = cv2.drawContours(np.zeros_like(mask), contours, index, 255, cv2.FILLED)
+        cells = np.zeros_like(mask)
+        for hole in holes:
+            cv2.fillConvexPoly(cells, cv2.convexHull(contours[hole]), 255)
+        cells = cv2.erode(cells, _CELL_MARGIN)
+        walls = cv2.bitwise_or(walls, cv2.bitwise_and(pixels, cv2.bitwise_not(cells)))
+    return cv2.bitwise_and(walls, mask)
+
+
+def _siblings(links: np.ndarray, first: int):
+    while first >= 0:
+        yield first
+        first = links[first][0]
+
+
+def _is_cell(contours, links: np.ndarray, hole: int, height: float) -> bool:
+    """A hole is a cell of a box or grid if it holds a glyph, or if it is bigger than a digit's loop can be."""
+    if cv2.contourArea(contours[hole]) >= 1.5 * height * height:
+        return True
+    return any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2]))
+
+
+def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
+            min_height: int = MIN_HEIGHT, glyph: float = 0.0) -> list[Region]:
     """Connected components of ``mask`` that hold some STRONG ink, with the pieces of one digit merged.
 
     The STRONG test is hysteresis: faint specks and grain never make a region, while the
     faint edges of a real stroke stay attached to it. A digit written in two strokes (a 4,
     5 or 7) comes apart into pieces stacked in one column; pieces whose boxes overlap
-    mostly in x and touch in y are merged. Regions too small, too flat or too long to be a
-    digit are dropped.
+    mostly in x and touch in y are merged, unless a removed line (``walls``, a uint8 mask)
+    runs between them: then they sit in two cells. Regions too small, too flat or too long
+    to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
+    longer than LINE_RUN typical glyph heights (``glyph``, in px): a paper edge or a rule.
     """
     labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
     found = []
-    for members in _merge_pieces(boxes):
+    for members in _merge_pieces(boxes, walls):
         x0, y0, w, h = union(boxes[m] for m in members)
         x1, y1 = x0 + w, y0 + h
-        if h < min_height or h > 0.9 * height or w > 2.0 * h or w > 0.6 * width:
+        if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
+            continue
+        if _box_side(walls, (x0, y0, w, h)):
             continue
         own = np.isin(labels[y0:y1, x0:x1], [ids[m] for m in members])
+        if glyph and max(w, h) > LINE_RUN * glyph and _straight(own):
+            continue
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
             continue
@@ -145,8 +246,8 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     return labels, ids, boxes
 
 
-def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
-    """Union-find over boxes: merge pairs that overlap mostly in x and are close in y."""
+def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | None = None) -> list[list[int]]:
+    """Union-find over boxes: merge pairs that overlap mostly in x and are close in y, with no wall between."""
     parent = list(range(len(boxes)))
 
     def root(i):
@@ -166,7 +267,8 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
             gap_y = max(ay, by) - min(ay + ah, by + bh)
             tall = max(ah, bh)
             small = min(max(aw, ah), max(bw, bh))  # the smaller piece's size
-            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= min(0.2 * tall, 0.5 * small):
+            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= min(0.2 * tall, 0.5 * small) \
+                    and not _wall_between(walls, boxes[a], boxes[b]):
                 parent[root(b)] = root(a)
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
@@ -174,12 +276,83 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def ink_and_mask(gray: np.ndarray, dark_ink: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (H, W) grey -> (uint8 ink map without paper lines, uint8 mask of ink above WEAK)."""
-    ink = remove_rules(ink_map(gray, dark_ink))
-    return ink, ink_mask(ink)
+def _straight(pixels: np.ndarray) -> bool:
+    """Whether a boolean (h, w) mask is one thin straight stroke at any angle (its tightest rotated box is thin)."""
+    points = cv2.findNonZero(pixels.astype(np.uint8))
+    (_, _), (a, b), _ = cv2.minAreaRect(points)
+    return min(a, b) <= BAR * max(a, b)
+
+
+def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int]) -> bool:
+    """Whether ``box`` is a thin straight bar that runs from one removed line to another: the side of a box
+    whose top and bottom (or left and right) were taken as lines."""
+    if walls is None:
+        return False
+    x, y, w, h = box
+    if w <= BAR * h:
+        ends = walls[max(y - 2, 0):y + 1, max(x - 1, 0):x + w + 1], walls[y + h - 1:y + h + 2, max(x - 1, 0):x + w + 1]
+    elif h <= BAR * w:
+        ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
+    else:
+        return False
+    return all(end.any() for end in ends)
+
+
+def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether a removed line crosses the band between two stacked boxes (or where they meet)."""
+    if walls is None:
+        return False
+    top, bottom = sorted((a, b), key=lambda box: box[1])
+    x0, x1 = max(a[0], b[0]), min(a[0] + a[2], b[0] + b[2])
+    y0, y1 = min(top[1] + top[3], bottom[1]) - 1, max(top[1] + top[3], bottom[1]) + 1
+    return x1 > x0 and bool(walls[max(y0, 0):y1, x0:x1].any())
+
+
+@dataclass(frozen=True)
+class Layers:
+    """A frame read at its working scale: the ``ink`` map and ``mask`` (uint8, lines taken out), the line pixels
+    taken out (``walls``), the typical ``glyph`` height in working px, and ``factor``, frame px per working px."""
+
+    ink: np.ndarray
+    mask: np.ndarray
+    walls: np.ndarray
+    glyph: float
+    factor: float
+
+
+def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
+    """uint8 (H, W) grey -> its ink map, mask and lines at the working scale (steps 1-5)."""
+    scale = min(1.0, MAX_SIDE / max(gray.shape))
+    gray = shrink(gray, scale)
+    working = min(1.0, ANALYSIS_SIDE / max(gray.shape))
+    ink = ink_map(shrink(gray, working), dark_ink)
+    height = glyph_height(ink) / working
+    wanted = min(1.0, TARGET_HEIGHT / height) if height else 1.0
+    if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
+        working = wanted
+        ink = ink_map(shrink(gray, working), dark_ink)
+    ruled = ink_mask(ink)
+    ink = remove_rules(ink)
+    ink, mask, walls = remove_lines(ink, ink_mask(ink), height * working)
+    walls = cv2.bitwise_or(walls, cv2.bitwise_xor(ruled, cv2.bitwise_or(mask, walls)))  # with the paper rules
+    return Layers(ink, mask, walls, height * working, 1.0 / (scale * working))
 
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
-    """uint8 (H, W) grey -> candidate digit regions, in no particular order."""
-    return regions(*ink_and_mask(gray, dark_ink), min_height)
+    """uint8 (H, W) grey -> candidate digit regions, in no particular order.
+
+    Region boxes are in ``gray``'s pixels; their ink maps are at the working scale, where
+    glyphs are about TARGET_HEIGHT px tall (never enlarged). ``min_height`` is in working pixels.
+    """
+    read = layers(gray, dark_ink)
+    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph)
+    return [Region(_to_frame(r.box, read.factor), r.ink) for r in found]
+
+
+def _to_frame(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    """A box at the working scale -> the same box in the caller's pixels."""
+    if factor == 1.0:
+        return box
+    x0, y0 = int(box[0] * factor), int(box[1] * factor)
+    x1, y1 = int(np.ceil((box[0] + box[2]) * factor)), int(np.ceil((box[1] + box[3]) * factor))
+    return (x0, y0, x1 - x0, y1 - y0)

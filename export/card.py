@@ -16,6 +16,7 @@ from edge_infer._io import write_text
 from edge_infer.bench import timed
 from edge_infer.model import OnnxModel
 from train.data import load_mnist, model_input
+from train.metrics import read_digits
 
 COMMANDS = [
     "scripts/setup.sh dev",
@@ -32,12 +33,12 @@ def latency_us(model: OnnxModel, batch: np.ndarray) -> float:
 
 def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
     model = OnnxModel(path, threads=1)
-    probabilities = np.concatenate([model.predict(x[i:i + 2000]) for i in range(0, len(x), 2000)])
+    read = read_digits(np.concatenate([model.predict(x[i:i + 2000]) for i in range(0, len(x), 2000)]))
     return {
         "file": path.name,
         "bytes": path.stat().st_size,
-        "test_accuracy": float(np.mean(probabilities.argmax(1) == y)),
-        "test_errors": int(np.sum(probabilities.argmax(1) != y)),
+        "test_accuracy": float(np.mean(read == y)),
+        "test_errors": int(np.sum(read != y)),
         "latency_us_batch1_median": round(latency_us(model, x[:1]), 1),
         "latency_us_per_image_batch32_median": round(latency_us(model, x[:32]) / 32, 1),
         "metadata": model.metadata,
@@ -79,7 +80,8 @@ A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from
 
 - **Input**: `{meta['input_name']}`, float32 {meta['input_shape']} ({meta['layout']}), values {meta['value_range']},
   {meta['polarity']} (MNIST polarity), crops made by recipe `{meta['recipe']}`.
-- **Output**: `{meta['output_name']}`, float32 (N, 10) softmax probabilities for labels {meta['labels']}.
+- **Output**: `{meta['output_name']}`, float32 (N, {len(meta['labels'].split(','))}) softmax probabilities for labels
+  {meta['labels']}.
 - **Cost**: {int(meta.get('multiply_adds', 0)):,} multiply-adds per image.
 - **Training**: real MNIST ({card['data']}); {trained}. Augmented with shifts, rotations, scale, shear,
   stroke thickness, blur and noise so it reads camera crops.

@@ -26,7 +26,8 @@ class ExportError(ModelError):
 
 
 def to_onnx(model, opset: int = MAX_OPSET) -> onnx.ModelProto:
-    """Convert a Keras model to ONNX with a dynamic batch: input 'image' (N, 28, 28, 1), output 'probabilities' (N, 10).
+    """Convert a Keras model to ONNX with a dynamic batch: input 'image' (N, 28, 28, 1), output 'probabilities'
+    (N, 10), or (N, 11) with "non-digit" last.
 
     Uses ``tf2onnx.convert.from_function``: ``from_keras`` fails on Keras 3 Sequential models.
     """
@@ -50,7 +51,7 @@ def to_onnx(model, opset: int = MAX_OPSET) -> onnx.ModelProto:
 def _check_shapes(model) -> None:
     want_in, want_out = (None, contract.INPUT_SIZE, contract.INPUT_SIZE, 1), (None, contract.NUM_CLASSES)
     got_in, got_out = tuple(model.input_shape), tuple(model.output_shape)
-    if got_in != want_in or got_out != want_out:
+    if got_in != want_in or got_out not in (want_out, (None, contract.NUM_CLASSES + 1)):
         raise ExportError(f"the model maps {got_in} to {got_out}; edge_infer needs {want_in} to {want_out} "
                           "(a zoo model from digits-train)")
 
@@ -81,13 +82,14 @@ def set_metadata(proto: onnx.ModelProto, props: dict[str, str]) -> None:
         proto.metadata_props.add(key=key, value=value)
 
 
-def describe(proto: onnx.ModelProto, **facts: str) -> onnx.ModelProto:
-    """Write the runtime contract and ``facts`` into the model's metadata_props (replacing older ones)."""
+def describe(proto: onnx.ModelProto, outputs: int, **facts: str) -> onnx.ModelProto:
+    """Write the runtime contract of a model with ``outputs`` classes and ``facts`` into its metadata_props
+    (replacing older ones)."""
     import tensorflow as tf
     import tf2onnx
 
     props = contract.metadata(
-        tensorflow=tf.__version__, tf2onnx=tf2onnx.__version__, onnx=onnx.__version__,
+        outputs, tensorflow=tf.__version__, tf2onnx=tf2onnx.__version__, onnx=onnx.__version__,
         exported=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts)
     set_metadata(proto, props)
     proto.producer_name, proto.doc_string = "edge-digits", "MNIST-style digit classifier for edge_infer"
@@ -121,7 +123,7 @@ def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quan
         raise ExportError(f"the ONNX model disagrees with Keras: {report['disagreements']} argmax differences, "
                           f"max |dp| {report['max_abs_diff']:.2e} (limit {report['tolerance']:.0e}); nothing written")
     report["multiply_adds"] = multiply_adds(model)
-    describe(proto, source_model=model.name, source_file=model_path.name,
+    describe(proto, model.output_shape[-1], source_model=model.name, source_file=model_path.name,
              test_accuracy=f"{report['onnx_accuracy']:.6f}", opset=str(opset),
              multiply_adds=str(report["multiply_adds"]))
     with atomic_path(out) as tmp:

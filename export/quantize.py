@@ -16,6 +16,7 @@ from edge_infer.bench import timed
 from edge_infer.model import OnnxModel
 from export.convert import set_metadata
 from train.data import Mnist, model_input
+from train.metrics import read_digits
 
 MAX_DROP = 0.002  # keep int8 only if it loses at most 0.2 percentage points of test accuracy
 CALIBRATION_IMAGES = 1000
@@ -82,8 +83,10 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
 
 def _copy_metadata(source: Path, proto: onnx.ModelProto, quantization: str) -> None:
     props = {p.key: p.value for p in onnx.load(str(source)).metadata_props}
-    set_metadata(proto, {**props, **contract.metadata(quantization=quantization)})
+    outputs = len(contract.read_metadata(props)["labels"].split(","))
+    set_metadata(proto, {**props, **contract.metadata(outputs, quantization=quantization)})
 
 
 def _accuracy(model: OnnxModel, x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(np.concatenate([model.predict(x[i:i + 2000]) for i in range(0, len(x), 2000)]).argmax(1) == y))
+    return float(np.mean(read_digits(np.concatenate([model.predict(x[i:i + 2000]) for i in range(0, len(x), 2000)]))
+                         == y))

@@ -7,12 +7,13 @@ import onnx
 import onnxruntime as ort
 
 from train.data import Mnist, model_input
+from train.metrics import read_digits
 
 TOLERANCE = 1e-4  # largest allowed |p_keras - p_onnx| for any image and class
 
 
 def onnx_predict(proto: onnx.ModelProto, x: np.ndarray, batch: int = 2048) -> np.ndarray:
-    """Run an in-memory ONNX model on float32 (N, 28, 28, 1); returns (N, 10) float32."""
+    """Run an in-memory ONNX model on float32 (N, 28, 28, 1); returns (N, 10) or (N, 11) float32."""
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.concatenate([session.run(None, {name: x[i:i + batch]})[0] for i in range(0, len(x), batch)])
@@ -31,6 +32,6 @@ def verify(model, proto: onnx.ModelProto, data: Mnist) -> dict:
         "max_abs_diff": max_diff,
         "tolerance": TOLERANCE,
         "passed": disagreements == 0 and max_diff < TOLERANCE,
-        "keras_accuracy": float(np.mean(keras_p.argmax(1) == data.y_test)),
-        "onnx_accuracy": float(np.mean(onnx_p.argmax(1) == data.y_test)),
+        "keras_accuracy": float(np.mean(read_digits(keras_p) == data.y_test)),
+        "onnx_accuracy": float(np.mean(read_digits(onnx_p) == data.y_test)),
     }

@@ -31,7 +31,7 @@ def write_report(model, data: Mnist, out: str | Path, history: dict | None = Non
     predict = _predictor(model)
     probabilities = predict(x_test)
     report = metrics.report(data.y_test, probabilities)
-    y_pred = probabilities.argmax(1)
+    y_pred = metrics.read_digits(probabilities)
     figures = [plots.confusion(report["confusion_matrix"], out / "confusion_matrix.png"),
                plots.misclassified(data.x_test, data.y_test, y_pred, out / "misclassified.png")]
     if history:

@@ -67,8 +67,10 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
         rate = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)
     fitted.compile(optimizer=keras.optimizers.Adam(rate), loss=recipe.loss, metrics=["accuracy"])
 
+    outputs = model.output_shape[-1]
+
     def targets(y):
-        return keras.utils.to_categorical(y, 10) if recipe.one_hot else y
+        return keras.utils.to_categorical(y, outputs) if recipe.one_hot else y
 
     val = (model_input(x_val), targets(y_val))
     if recipe.augment:

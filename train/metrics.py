@@ -13,6 +13,12 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = NUM_
                        minlength=classes * classes).reshape(classes, classes)
 
 
+def read_digits(probabilities: np.ndarray) -> np.ndarray:
+    """The digit each row of (N, 10) or (N, 11) probabilities reads as: (N,) int64, the most likely of the ten
+    digits, as ``DigitRecognizer.classify`` answers (a "non-digit" output, if any, is the 11th column)."""
+    return np.asarray(probabilities)[:, :NUM_CLASSES].argmax(1)
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(num.shape, np.float64), where=den > 0)
 
@@ -20,11 +26,12 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def report(y_true: np.ndarray, probabilities: np.ndarray) -> dict:
     """Accuracy, log loss, per-class precision/recall/F1, macro and weighted averages, confusion matrix.
 
-    ``y_true`` is (N,) integers 0-9; ``probabilities`` is (N, 10) floats summing to 1 per row.
+    ``y_true`` is (N,) integers 0-9; ``probabilities`` is (N, 10) floats summing to 1 per row, or (N, 11)
+    with a "non-digit" column, whose share of argmaxes is reported as ``non_digit_rate``.
     """
     y_true = np.asarray(y_true, np.int64)
     probabilities = np.asarray(probabilities, np.float64)
-    cm = confusion_matrix(y_true, probabilities.argmax(1), probabilities.shape[1])
+    cm = confusion_matrix(y_true, read_digits(probabilities))
     tp, support, predicted = np.diag(cm), cm.sum(1), cm.sum(0)
     precision, recall = _ratio(tp, predicted), _ratio(tp, support)
     f1 = _ratio(2 * precision * recall, precision + recall)
@@ -43,4 +50,5 @@ def report(y_true: np.ndarray, probabilities: np.ndarray) -> dict:
         "macro_avg": averages(None),
         "weighted_avg": averages(support),
         "confusion_matrix": cm.tolist(),
+        "non_digit_rate": float(np.mean(probabilities.argmax(1) == NUM_CLASSES)),
     }

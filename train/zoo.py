@@ -1,4 +1,5 @@
-"""The model zoo: every model maps (N, 28, 28, 1) float32 in [0, 1] to (N, 10) softmax probabilities."""
+"""The model zoo: every model maps (N, 28, 28, 1) float32 in [0, 1] to (N, 10) softmax probabilities over the
+digits, or (N, 11) with "non-digit" last."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class Recipe:
     augment: bool = False
     learning_rate: float = 1e-3
     cosine: bool = False  # anneal the learning rate to zero over the epochs instead of cutting it on plateaus
-    negatives: float = 0.0  # extra non-digits per batch, as a fraction, taught to get uniform probabilities
+    negatives: float = 0.0  # extra non-digits per batch, as a fraction, taught as an eleventh class
     describe: str = ""
     train_model: Callable[[keras.Model], keras.Model] | None = field(default=None)
 
@@ -108,7 +109,10 @@ def _logits_of(model: keras.Model) -> keras.Model:
 
 
 def _cnn():
-    """About 3.4 M multiply-adds per image: convolutions stride down early, where pixels are cheap."""
+    """About 3.4 M multiply-adds per image: convolutions stride down early, where pixels are cheap.
+
+    Eleven outputs: the ten digits and "non-digit" (see ``edge_infer.contract.NON_DIGIT``).
+    """
 
     def conv(x, filters, strides=1, padding="same"):
         x = layers.Conv2D(filters, 3, strides=strides, padding=padding, use_bias=False)(x)
@@ -122,7 +126,7 @@ def _cnn():
     x = conv(x, 64, padding="valid")  # 5x5
     x = layers.Flatten()(x)
     x = layers.Dropout(0.3)(x)
-    return keras.Model(inp, layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x), name="cnn")
+    return keras.Model(inp, layers.Dense(NUM_CLASSES + 1, activation="softmax", name="probabilities")(x), name="cnn")
 
 
 MODELS: dict[str, Recipe] = {
@@ -136,9 +140,9 @@ MODELS: dict[str, Recipe] = {
                        batch_size=128, train_model=_logits_of,
                        describe="Dense 25-15-10 trained on logits; softmax applied after"),
     "cnn": Recipe(_cnn, "categorical_crossentropy", epochs=30, batch_size=128, one_hot=True, augment=True,
-                  learning_rate=3e-3, cosine=True, negatives=0.125,
-                  describe="4 conv layers with BatchNorm, camera-style augmentation, non-digits taught to get "
-                           "uniform probabilities, cosine-annealed Adam"),
+                  learning_rate=3e-3, cosine=True, negatives=0.35,
+                  describe="4 conv layers with BatchNorm, camera-style augmentation, letters, symbols, marks, "
+                           "grid fragments and touching digits as an eleventh class, cosine-annealed Adam"),
 }
 
 
@@ -155,7 +159,8 @@ def recipe(name: str) -> Recipe:
 
 
 def build_model(name: str) -> keras.Model:
-    """Build an untrained model by name: input (N, 28, 28, 1) float32 in [0, 1], output (N, 10) probabilities."""
+    """Build an untrained model by name: input (N, 28, 28, 1) float32 in [0, 1], output (N, 10) probabilities,
+    or (N, 11) for a model that also learns "non-digit"."""
     return recipe(name).build()
 
 

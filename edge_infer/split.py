@@ -1,0 +1,141 @@
+"""Split a region that holds touching digits into one region per digit, letting the classifier choose the cuts.
+
+Recognition-driven segmentation: the columns where the ink is thinnest are candidate cuts;
+every piece between two cuts is read by the model; dynamic programming finds the sequence
+of pieces whose digits are most probable together, and the region is split only if that
+beats reading it whole and every part is a clear digit. A model that knows "non-digit" gives a touching pair a low digit
+probability, so a pair is never read confidently as one digit.
+
+    glyphs = split([(region, probabilities), ...], read)   # read: float32 (N, 28, 28) -> (N, 10) digit probabilities
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from edge_infer.crop import fit_mnist
+from edge_infer.segment import Region
+
+WIDE = 0.75  # a region wider than this for its height may hold more than one digit
+SURE = 0.9  # a region read as one digit this surely is not split; every part of a split must be read this surely
+
+MAX_CUTS = 8  # candidate cuts per region: the thinnest columns
+NARROWEST, WIDEST = 0.12, 1.1  # a piece's width, as a fraction of the region's height, for one digit
+
+Reader = Callable[[np.ndarray], np.ndarray]
+
+
+def worth_splitting(region: Region, best: float) -> bool:
+    """Whether ``region`` (read whole as a digit with probability ``best``) may be touching digits."""
+    height, width = region.ink.shape
+    return width > WIDE * height and best < SURE
+
+
+def cuts(ink: np.ndarray) -> list[int]:
+    """Candidate cut columns of a region's ink map (float32 (h, w)): local minima of the column ink, thinnest first,
+    at least NARROWEST x h from either side and from each other."""
+    height, width = ink.shape
+    profile = cv2.GaussianBlur(ink.sum(0, dtype=np.float32)[None, :], (0, 0), max(height / 40, 0.8))[0]
+    margin = max(int(NARROWEST * height), 1)
+    inside = np.arange(margin, width - margin)
+    if len(inside) == 0:
+        return []
+    left, here, right = profile[inside - 1], profile[inside], profile[inside + 1]
+    minima = inside[(here <= left) & (here <= right)]
+    chosen: list[int] = []
+    for x in minima[np.argsort(profile[minima], kind="stable")]:
+        if all(abs(int(x) - c) >= margin for c in chosen):
+            chosen.append(int(x))
+        if len(chosen) == MAX_CUTS:
+            break
+    return sorted(chosen)
+
+
+def _piece(ink: np.ndarray, start: int, stop: int) -> tuple[int, int, np.ndarray] | None:
+    """The ink between columns ``start`` and ``stop``, cropped to its rows: (top, bottom, ink) or None if empty."""
+    part = ink[:, start:stop]
+    rows = np.nonzero(part.max(1) > 0)[0]
+    if len(rows) == 0:
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, part[rows[0]:rows[-1] + 1]
+
+
+def split(found: list[tuple[Region, np.ndarray]], read: Reader) -> list[tuple[Region, np.ndarray]]:
+    """Each region with its (10,) digit probabilities -> the same, with touching digits split into one region each.
+
+    ``read`` maps float32 (N, 28, 28) crops to float32 (N, 10) digit probabilities. A region
+    worth splitting is first tried cheaply: only if a piece from its left edge to a cut is
+    a clear digit are all its pieces read, and the best sequence of them is chosen (see the
+    module's doc). Pieces of all regions are read in one batch per stage. Boxes of the parts
+    are in frame pixels, like the regions'.
+    """
+    plans = {i: _Plan(region) for i, (region, p) in enumerate(found) if worth_splitting(region, float(p.max()))}
+    plans = {i: plan for i, plan in plans.items() if plan.spans}
+    _read_spans(plans.values(), read, first=True)
+    plans = {i: plan for i, plan in plans.items() if any(p.max() >= SURE for p in plan.read.values())}
+    _read_spans(plans.values(), read, first=False)
+    out = []
+    for i, (region, probabilities) in enumerate(found):
+        parts = plans[i].best(float(probabilities.max())) if i in plans else None
+        out.extend(parts or [(region, probabilities)])
+    return out
+
+
+class _Plan:
+    """The candidate pieces of one region, and those read so far."""
+
+    def __init__(self, region: Region):
+        self.region = region
+        ink = region.ink
+        height, width = ink.shape
+        self.edges = [0, *cuts(ink), width]
+        spans = [(i, j) for i in range(len(self.edges)) for j in range(i + 1, len(self.edges))
+                 if NARROWEST * height <= self.edges[j] - self.edges[i] <= WIDEST * height]
+        self.pieces = {span: _piece(ink, self.edges[span[0]], self.edges[span[1]]) for span in spans}
+        self.spans = [span for span in spans if self.pieces[span] is not None]
+        self.read: dict[tuple[int, int], np.ndarray] = {}
+
+    def best(self, whole: float) -> list[tuple[Region, np.ndarray]] | None:
+        """The most probable sequence of pieces, if it beats the region read whole and each piece is a clear digit."""
+        score = {span: np.log(max(float(p.max()), 1e-6)) for span, p in self.read.items()}
+        ends = len(self.edges)
+        total = [0.0] + [-np.inf] * (ends - 1)  # total[j]: best log probability of columns 0..edges[j] as digits
+        came = [-1] * ends
+        for j in range(1, ends):
+            for i in range(j):
+                if (i, j) in score and total[i] + score[(i, j)] > total[j]:
+                    total[j], came[j] = total[i] + score[(i, j)], i
+        if came[-1] <= 0:  # no way through, or the best is the whole region
+            return None
+        path, j = [], ends - 1
+        while j > 0:
+            path.append((came[j], j))
+            j = came[j]
+        if total[-1] <= np.log(max(whole, 1e-6)) or min(score[span] for span in path) < np.log(SURE):
+            return None  # the whole reads better, or some part is no clear digit (a word is not digits)
+        return [(_part(self.region, self.edges[i], self.pieces[(i, j)]), self.read[(i, j)]) for i, j in reversed(path)]
+
+
+def _read_spans(plans, read: Reader, first: bool) -> None:
+    """Read, in one batch, the pieces of ``plans`` that start at the left edge (``first``) or all the others."""
+    todo = [(plan, span) for plan in plans for span in plan.spans if (span[0] == 0) == first]
+    if not todo:
+        return
+    probabilities = read(np.stack([fit_mnist(plan.pieces[span][2]) for plan, span in todo]))
+    for (plan, span), p in zip(todo, probabilities):
+        plan.read[span] = p
+
+
+def _part(region: Region, start: int, piece: tuple[int, int, np.ndarray]) -> Region:
+    """A piece of ``region`` as a region of its own, its box in frame pixels."""
+    top, bottom, ink = piece
+    x, y, w, h = region.box
+    sx, sy = w / region.ink.shape[1], h / region.ink.shape[0]
+    cols = np.nonzero(ink.max(0) > 0)[0]
+    left, right = start + int(cols[0]), start + int(cols[-1]) + 1
+    box = (x + int(left * sx), y + int(top * sy),
+           max(1, round((right - left) * sx)), max(1, round((bottom - top) * sy)))
+    return Region(box, ink[:, cols[0]:cols[-1] + 1])
