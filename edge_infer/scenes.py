@@ -93,12 +93,13 @@ class SceneGenerator:
         return self._photograph(paper, digits, numbers)
 
     # -- paper and ink ----------------------------------------------------------------------------
-    def _paper(self) -> np.ndarray:
+    def _paper(self, plain: bool = False) -> np.ndarray:
+        """A sheet of tinted, grainy paper: float32 BGR (H, W, 3); ruled or squared unless ``plain``."""
         rng, h, w = self.rng, self.height, self.width
         tint = np.array([rng.uniform(200, 245), rng.uniform(210, 248), rng.uniform(215, 250)], np.float32)
         grain = cv2.resize(rng.normal(0, 1, (h // 8 + 1, w // 8 + 1)).astype(np.float32), (w, h))
         paper = tint * (1 + 0.02 * grain[..., None] + rng.normal(0, 0.01, (h, w, 1)).astype(np.float32))
-        style = rng.choice(["plain", "ruled", "squared"], p=[0.4, 0.35, 0.25])
+        style = "plain" if plain else rng.choice(["plain", "ruled", "squared"], p=[0.4, 0.35, 0.25])
         if style != "plain":
             colour = np.array([rng.uniform(150, 215), rng.uniform(150, 205), rng.uniform(120, 200)], np.float32)
             spacing = int(rng.integers(22, 48))
@@ -250,47 +251,81 @@ def match(truth: list[Box], found: list[Box], threshold: float = 0.5) -> list[tu
     return out
 
 
+@dataclass
+class Tally:
+    """Counts of digits and numbers found right over a series of scenes; ``add`` one, ``metrics`` at the end."""
+
+    frames: int = 0
+    digits: int = 0
+    detections: int = 0
+    matched: int = 0
+    right: int = 0
+    frames_right: int = 0
+    numbers: int = 0
+    numbers_right: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, recognizer, scene: Scene) -> None:
+        """Read ``scene`` with ``recognizer`` and count how it did against the truth."""
+        start = time.perf_counter()
+        detections = recognizer.recognize(scene.frame)
+        self.seconds.append(time.perf_counter() - start)
+        pairs = match([b for b, _ in scene.digits], [d.box for d in detections])
+        right = sum(scene.digits[i][1] == detections[j].digit for i, j in pairs)
+        self.frames += 1
+        self.digits += len(scene.digits)
+        self.detections += len(detections)
+        self.matched += len(pairs)
+        self.right += right
+        self.frames_right += right == len(scene.digits) == len(detections)
+        read = recognizer.numbers(detections)
+        for i, j in match([b for b, _ in scene.numbers], [n.box for n in read]):
+            self.numbers_right += scene.numbers[i][1] == read[j].text
+        self.numbers += len(scene.numbers)
+
+    @staticmethod
+    def total(tallies) -> "Tally":
+        """One tally of several."""
+        out = Tally()
+        for t in tallies:
+            for name, value in vars(t).items():
+                setattr(out, name, getattr(out, name) + value)
+        return out
+
+    def metrics(self) -> dict:
+        return {
+            "frames": self.frames, "digits": self.digits, "detections": self.detections,
+            "recall": self.matched / max(self.digits, 1),
+            "precision": self.matched / max(self.detections, 1),
+            "digit_accuracy": self.right / max(self.matched, 1),
+            "end_to_end_accuracy": self.frames_right / max(self.frames, 1),
+            "number_accuracy": self.numbers_right / max(self.numbers, 1),
+            "median_ms_per_frame": 1000 * float(np.median(self.seconds)) if self.seconds else 0.0,
+        }
+
+
 def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | None = None,
             distractors: int | None = None) -> dict:
     """Run ``recognizer`` on ``frames`` generated scenes, ``blanks`` blank frames and ``distractors`` frames
     each of letters and of scribbles; return the metrics."""
     blanks = frames // 4 if blanks is None else blanks
     distractors = frames // 10 if distractors is None else distractors
-    n_truth = n_found = n_matched = n_right = frames_right = 0
-    numbers_truth = numbers_right = 0
-    seconds = []
+    tally = Tally()
     for _ in range(frames):
-        scene = generator.scene()
-        start = time.perf_counter()
-        detections = recognizer.recognize(scene.frame)
-        seconds.append(time.perf_counter() - start)
-        pairs = match([b for b, _ in scene.digits], [d.box for d in detections])
-        right = sum(scene.digits[i][1] == detections[j].digit for i, j in pairs)
-        n_truth += len(scene.digits)
-        n_found += len(detections)
-        n_matched += len(pairs)
-        n_right += right
-        frames_right += right == len(scene.digits) == len(detections)
-        read = recognizer.numbers(detections)
-        for i, j in match([b for b, _ in scene.numbers], [n.box for n in read]):
-            numbers_right += scene.numbers[i][1] == read[j].text
-        numbers_truth += len(scene.numbers)
+        tally.add(recognizer, generator.scene())
     false_on_blank = sum(len(recognizer.recognize(generator.blank().frame)) for _ in range(blanks))
     on_letters = sum(len(recognizer.recognize(generator.letters().frame)) for _ in range(distractors))
     on_scribbles = sum(len(recognizer.recognize(generator.scribble().frame)) for _ in range(distractors))
+    result = tally.metrics()
+    timing = result.pop("median_ms_per_frame")
     return {
-        "frames": frames, "digits": n_truth, "detections": n_found,
-        "recall": n_matched / max(n_truth, 1),
-        "precision": n_matched / max(n_found, 1),
-        "digit_accuracy": n_right / max(n_matched, 1),
-        "end_to_end_accuracy": frames_right / max(frames, 1),
-        "number_accuracy": numbers_right / max(numbers_truth, 1),
+        **result,
         "blank_frames": blanks,
         "false_detections_per_blank_frame": false_on_blank / max(blanks, 1),
         "letters_shown": 5 * distractors,
         "detections_per_letter": on_letters / max(5 * distractors, 1),
         "detections_per_scribble_frame": on_scribbles / max(distractors, 1),
-        "median_ms_per_frame": 1000 * float(np.median(seconds)) if seconds else 0.0,
+        "median_ms_per_frame": timing,
     }
 
 
@@ -304,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-confidence", type=float, default=0.5)
     parser.add_argument("--save", type=Path, help="write the frames and their truth here instead of measuring")
     parser.add_argument("--clip", type=Path, help="write a short video (.mp4) of --frames scenes and its truth")
+    parser.add_argument("--pages", type=int, default=0,
+                        help="also read this many generated pages of each layout (grid, boxes, ...) and report each")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
     from edge_infer._cli import run
@@ -319,12 +356,23 @@ def main(argv: list[str] | None = None) -> int:
         from edge_infer import DigitRecognizer
 
         recognizer = DigitRecognizer(args.model, min_confidence=args.min_confidence)
-        result = measure(recognizer, generator, args.frames, args.blanks, args.distractors)
+        result = measure(recognizer, generator, args.frames, args.blanks, args.distractors) if args.frames else {}
+        if args.pages:
+            from edge_infer.pages import PageGenerator, measure_pages
+
+            result["pages"] = measure_pages(recognizer, PageGenerator(args.seed, digits=generator.digits,
+                                                                      labels=generator.labels), args.pages)
         if args.json:
             print(json.dumps(result, indent=1))
-        else:
-            for key, value in result.items():
+            return
+        for key, value in result.items():
+            if key != "pages":
                 print(f"{key:34s} {value:.4f}" if isinstance(value, float) else f"{key:34s} {value}")
+        if args.pages:
+            print(f"\n{'layout':14s} {'digits':>7s} {'recall':>7s} {'precision':>9s} {'accuracy':>8s} {'numbers':>8s}")
+            for layout, m in result["pages"].items():
+                print(f"{layout:14s} {m['digits']:7d} {m['recall']:7.3f} {m['precision']:9.3f} "
+                      f"{m['digit_accuracy']:8.3f} {m['number_accuracy']:8.3f}")
 
     return run(job)
 

@@ -25,6 +25,7 @@ FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
+PAPER_RULE = 0.6  # ... if fainter than this: darker ones are grids and tables, which remove_lines takes whole
 TARGET_HEIGHT = 32  # px: glyphs taller than this are read on a shrunk copy; MNIST's box is 20 px
 MAX_SIDE = 1280  # px: the longest side a photo is read at; an 8 MP photo reads like its 1280 px copy
 ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, which is cheap
@@ -74,6 +75,8 @@ def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
 def remove_rules(ink: np.ndarray) -> np.ndarray:
     """Subtract long, faint, nearly horizontal or vertical lines (ruled or squared paper) from an ink map.
 
+    Darker lines are left to ``remove_lines``, which also finds the short sides of the boxes they frame.
+
 
     Working on grey levels rather than a mask keeps the strokes that cross a line: a stroke
     is much darker than a paper line, so it survives the subtraction. Lines are searched on
@@ -96,7 +99,8 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
         traced = ink_mask(response, FAINT)
         contours, _ = cv2.findContours(traced, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         extent = 2 if horizontal else 3  # index of width or height in a bounding rect
-        lines_here = [c for c in contours if cv2.boundingRect(c)[extent] >= RULE_SPAN * short]
+        lines_here = [c for c in contours
+                      if cv2.boundingRect(c)[extent] >= RULE_SPAN * short and _darkness(response, c) < PAPER_RULE]
         if not lines_here:
             continue
         on_line = cv2.drawContours(np.zeros_like(traced), lines_here, -1, 255, cv2.FILLED)
@@ -109,16 +113,27 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
 
 
 def glyph_height(ink: np.ndarray) -> float:
-    """The typical glyph height in an ink map, in px: the median height of inked blobs shaped like a character
-    (0.0 when there are none). Blobs inside boxes and grids count: every outer boundary does."""
+    """The typical glyph height in an ink map, in px (0.0 when there are fewer than three glyphs to go by).
+
+    Over the inked blobs shaped like a character (any outer boundary, so blobs inside boxes and
+    grids count, with at most two holes, so boxes and grids themselves do not), the median
+    height weighted by the blob's box area, so that a scatter of specks cannot outvote the
+    writing.
+    """
     contours, hierarchy = cv2.findContours(ink_mask(ink), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return 0.0
-    outer = [c for c, links in zip(contours, hierarchy[0]) if links[3] < 0]  # holes have a parent
-    boxes = np.array([cv2.boundingRect(c) for c in outer], np.int32).reshape(-1, 4)
+    links = hierarchy[0]
+    holes = np.bincount(links[:, 3][links[:, 3] >= 0], minlength=len(links))
+    outer = np.nonzero((links[:, 3] < 0) & (holes <= 2))[0]  # holes have a parent; glyphs have at most two
+    boxes = np.array([cv2.boundingRect(contours[i]) for i in outer], np.int32).reshape(-1, 4)
     width, height = boxes[:, 2], boxes[:, 3]
-    glyph = (height >= 5) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
-    return float(np.median(height[glyph])) if glyph.any() else 0.0
+    glyph = (height >= 8) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
+    if np.count_nonzero(glyph) < 3:  # too few to tell (on a grid whose lines touch every digit, say)
+        return 0.0
+    order = np.argsort(height[glyph], kind="stable")
+    weight = np.cumsum((width[glyph] * height[glyph])[order].astype(np.float64))
+    return float(height[glyph][order][np.searchsorted(weight, weight[-1] / 2)])
 
 
 def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
@@ -154,29 +169,47 @@ def remove_lines(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.n
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
 
 
-_CELL_MARGIN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))  # a hole's hull also holds the wall's inner edge
-
-
 def _walls(mask: np.ndarray, height: float) -> np.ndarray:
-    """uint8 mask of the pixels of boxes and grids (see ``remove_lines``)."""
+    """uint8 mask of the pixels of boxes and grids (see ``remove_lines``).
+
+    A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
+    walls' own thickness (twice their area over their outline's length) before it keeps pixels.
+    """
     walls = np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return walls
     links = hierarchy[0]  # per contour: next, previous, first child, parent
-    for index, (_, _, first_hole, parent) in enumerate(links):
-        if first_hole < 0 or (parent >= 0 and links[parent][3] < 0):
-            continue  # no hole, or this contour is itself a hole (its parent is an outer boundary)
-        holes = list(_siblings(links, first_hole))
+    depth = _depths(links)
+    for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
+        holes = list(_siblings(links, links[index][2]))
         if not any(_is_cell(contours, links, hole, height) for hole in holes):
             continue
-        pixels = cv2.drawContours(np.zeros_like(mask), contours, index, 255, cv2.FILLED)
+        area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
+        outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
+        margin = max(2, round(2 * area / max(outline, 1)))
+        pixels = cv2.drawContours(np.zeros_like(mask), contours, int(index), 255, cv2.FILLED)
         cells = np.zeros_like(mask)
         for hole in holes:
             cv2.fillConvexPoly(cells, cv2.convexHull(contours[hole]), 255)
-        cells = cv2.erode(cells, _CELL_MARGIN)
+        cells = cv2.erode(cells, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
         walls = cv2.bitwise_or(walls, cv2.bitwise_and(pixels, cv2.bitwise_not(cells)))
     return cv2.bitwise_and(walls, mask)
+
+
+def _depths(links: np.ndarray) -> np.ndarray:
+    """How deep each contour of a RETR_TREE hierarchy is nested: 0 for outer boundaries, 1 for their holes, ..."""
+    depth = np.full(len(links), -1, np.int32)
+    for index in range(len(links)):
+        chain = []
+        while index >= 0 and depth[index] < 0:
+            chain.append(index)
+            index = links[index][3]
+        base = depth[index] if index >= 0 else -1
+        for member in reversed(chain):
+            base += 1
+            depth[member] = base
+    return depth
 
 
 def _siblings(links: np.ndarray, first: int):
@@ -190,6 +223,13 @@ def _is_cell(contours, links: np.ndarray, hole: int, height: float) -> bool:
     if cv2.contourArea(contours[hole]) >= 1.5 * height * height:
         return True
     return any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2]))
+
+
+def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
+    """Median ink level inside ``contour``, as a fraction of full ink."""
+    x, y, w, h = cv2.boundingRect(contour)
+    inside = cv2.drawContours(np.zeros((h, w), np.uint8), [contour - (x, y)], -1, 255, cv2.FILLED)
+    return float(np.median(ink[y:y + h, x:x + w][inside > 0])) / 255
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,

@@ -1,0 +1,339 @@
+"""Generated pages of the kinds real photos and scans show, with the truth of every handwritten digit.
+
+Each layout is one thing the recognizer meets on real pages; MNIST *test* digits are the
+handwriting, and everything around them is what must not be read as a digit:
+
+- ``grid``: a sudoku-like grid, thin printed, thick marker or wobbly hand-drawn lines, digits
+  in some cells, a few touching a wall;
+- ``boxes``: a field of one box per digit (a date) with printed captions, and an amount box;
+- ``table``: ruled rows and columns with numbers and handwritten words in the cells;
+- ``touching``: numbers whose digits touch or overlap, written fast and cramped;
+- ``pencil``: faint grey pencil numbers;
+- ``words``: handwritten words and numbers on the same lines;
+- ``math``: sums with x, +, =, brackets and raised powers between the digits;
+- ``marks``: X marks and ticks in an answer grid, beside numbers;
+- ``print``: printed text lines beside handwritten numbers;
+- ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers.
+
+    PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge_infer import glyphs
+from edge_infer.group import Box, union
+from edge_infer.scenes import INKS, Scene, SceneGenerator, Tally, _blend
+
+LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through")
+PENCIL = (105, 105, 110)  # BGR of graphite on paper
+PRINT = (40, 40, 40)  # BGR of printer's ink
+
+
+class PageGenerator(SceneGenerator):
+    """Pages of each layout in ``LAYOUTS``, photographed like ``SceneGenerator``'s scenes; same seed, same pages."""
+
+    def page(self, layout: str | None = None) -> Scene:
+        """One page of ``layout`` (default: a random one)."""
+        layout = layout or LAYOUTS[self.rng.integers(len(LAYOUTS))]
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+        paper = self._paper(plain=layout in ("grid", "boxes", "table", "marks", "show-through"))
+        digits: list[tuple[Box, int]] = []
+        numbers: list[tuple[Box, str]] = []
+        getattr(self, "_" + layout.replace("-", "_"))(paper, digits, numbers)
+        return self._photograph(paper, digits, numbers)
+
+    # -- writing --------------------------------------------------------------------------------
+    def _pen(self) -> tuple[np.ndarray, float]:
+        """A random ballpoint or marker colour and stroke width (1 = MNIST's)."""
+        colour = np.array(INKS[self.rng.choice(list(INKS))], np.float32) + self.rng.uniform(-15, 15, 3)
+        return colour.astype(np.float32), float(self.rng.choice([self.rng.uniform(0.55, 1.0),
+                                                                 self.rng.uniform(1.0, 1.6)]))
+
+    def _put(self, paper: np.ndarray, alpha: np.ndarray, x: int, y: int, colour) -> Box | None:
+        """Paint ``alpha`` (float32 (h, w) ink coverage) at (x, y); the box of its ink, or None if off the page."""
+        h, w = alpha.shape
+        if x < 0 or y < 0 or x + w > paper.shape[1] or y + h > paper.shape[0]:
+            return None
+        region = paper[y:y + h, x:x + w]
+        region[:] = _blend(region, alpha, np.asarray(colour, np.float32))
+        ys, xs = np.nonzero(alpha > 0.25)
+        if len(ys) == 0:
+            return None
+        return (x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+
+    def _digit(self, paper, x: int, y: int, height: int, stroke: float, colour, digits,
+               opacity: float = 1.0) -> tuple[Box, int] | None:
+        """Write one random MNIST test digit ``height`` px tall at (x, y); record and return its truth."""
+        index = int(self.rng.integers(len(self.digits)))
+        box = self._put(paper, self._glyph(index, height, stroke) * opacity, x, y, colour)
+        if box is None:
+            return None
+        digits.append((box, int(self.labels[index])))
+        return digits[-1]
+
+    def _number(self, paper, x: int, y: int, height: int, length: int, digits, numbers, colour=None,
+                stroke: float | None = None, gap: tuple[float, float] = (0.2, 0.5), opacity: float = 1.0) -> int:
+        """Write a ``length``-digit number with its top-left at (x, y); record its truth; return its right end."""
+        pen, width = self._pen()
+        colour, stroke = pen if colour is None else colour, width if stroke is None else stroke
+        written = []
+        for _ in range(length):
+            truth = self._digit(paper, x, y + int(self.rng.uniform(-0.05, 0.05) * height), height, stroke, colour,
+                                digits, opacity)
+            if truth is None:
+                break
+            written.append(truth)
+            x = truth[0][0] + truth[0][2] + int(self.rng.uniform(*gap) * height)
+        if written:
+            numbers.append((union(b for b, _ in written), "".join(str(d) for _, d in written)))
+        return x
+
+    def _text(self, paper, text: str, x: int, y: int, height: int, kind: str = "handwriting", colour=None) -> int:
+        """Write ``text`` (no truth: it is not digits); return its right end."""
+        alpha = glyphs.render(text, height, self.rng, kind=kind, stroke=self.rng.uniform(0.7, 1.4))
+        self._put(paper, alpha, x, y + height - alpha.shape[0] if text.islower() else y,
+                  PRINT if colour is None and kind == "printed" else (colour if colour is not None else self._pen()[0]))
+        return x + alpha.shape[1]
+
+    def _rect(self, layer: np.ndarray, box: Box, thickness: int, wobble: float) -> None:
+        """Draw a box's outline into ``layer`` (uint8), straight or hand-drawn with ``wobble`` px of waver."""
+        x, y, w, h = box
+        corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+        for a, b in zip(corners, corners[1:]):
+            self._line(layer, a, b, thickness, wobble)
+
+    def _line(self, layer: np.ndarray, a, b, thickness: int, wobble: float) -> None:
+        steps = max(2, int(np.hypot(b[0] - a[0], b[1] - a[1]) // 12))
+        t = np.linspace(0, 1, steps + 1)[:, None]
+        points = (1 - t) * np.float32(a) + t * np.float32(b)
+        if wobble:
+            normal = np.float32([a[1] - b[1], b[0] - a[0]]) / max(np.hypot(b[0] - a[0], b[1] - a[1]), 1)
+            bend = np.sin(np.pi * t) * self.rng.uniform(-wobble, wobble) + self.rng.normal(0, wobble / 4, t.shape)
+            points = points + bend * normal
+        cv2.polylines(layer, [np.round(points).astype(np.int32)], False, 255, thickness, cv2.LINE_AA)
+
+    def _lines_style(self) -> tuple[int, float, np.ndarray]:
+        """Thickness, waver and colour of a grid's or box's lines: thin print, thick marker or hand-drawn."""
+        style = self.rng.integers(3)
+        if style == 0:
+            return int(self.rng.integers(1, 3)), 0.0, np.float32(PRINT)
+        if style == 1:
+            return int(self.rng.integers(3, 6)), float(self.rng.uniform(0, 1.5)), self._pen()[0]
+        return int(self.rng.integers(2, 4)), float(self.rng.uniform(1.5, 4.0)), self._pen()[0]
+
+    # -- layouts --------------------------------------------------------------------------------
+    def _grid(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        n = int(rng.integers(4, 10))
+        cell = int(min(rng.uniform(32, 56), (min(h, w) - 30) / n))
+        x0, y0 = int(rng.integers(10, w - n * cell - 10)), int(rng.integers(10, h - n * cell - 10))
+        thickness, wobble, colour = self._lines_style()
+        layer = np.zeros((h, w), np.uint8)
+        for i in range(n + 1):
+            bold = thickness + (2 if n == 9 and i % 3 == 0 else 0)
+            self._line(layer, (x0 + i * cell, y0), (x0 + i * cell, y0 + n * cell), bold, wobble)
+            self._line(layer, (x0, y0 + i * cell), (x0 + n * cell, y0 + i * cell), bold, wobble)
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255, colour)
+        pen, stroke = self._pen()
+        for row in range(n):
+            for col in range(n):
+                if rng.random() < 0.45:
+                    self._in_cell(paper, (x0 + col * cell, y0 + row * cell, cell, cell), pen, stroke, digits, numbers,
+                                  thickness // 2 + int(wobble) + 2)
+
+    def _in_cell(self, paper, cell: Box, colour, stroke: float, digits, numbers, wall: int = 3) -> None:
+        """One digit in a cell whose walls are ``wall`` px thick: clear of them, or now and then written against one."""
+        rng = self.rng
+        x, y, w, h = cell
+        inner = min(w, h) - 2 * wall
+        index = int(rng.integers(len(self.digits)))
+        alpha = self._glyph(index, max(8, int(inner * rng.uniform(0.55, 0.8))), stroke)
+        slack_x, slack_y = max(w - 2 * wall - alpha.shape[1], 0), max(h - 2 * wall - alpha.shape[0], 0)
+        if rng.random() < 0.12:  # against the left or right wall
+            left = x + wall - 2 if rng.random() < 0.5 else x + w - wall - alpha.shape[1] + 2
+        else:
+            left = x + wall + int(rng.uniform(0.2, 0.8) * slack_x)
+        box = self._put(paper, alpha, left, y + wall + int(rng.uniform(0.2, 0.8) * slack_y), colour)
+        if box:
+            digits.append((box, int(self.labels[index])))
+            numbers.append((box, str(digits[-1][1])))
+
+    def _boxes(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        thickness, wobble, colour = self._lines_style()
+        layer = np.zeros((h, w), np.uint8)
+        size = int(rng.uniform(30, 48))
+        count = int(rng.integers(6, 11))
+        x0, y0 = int(rng.integers(10, max(11, w - count * size - 10))), int(rng.integers(10, h // 2 - size))
+        shared = rng.random() < 0.6  # boxes that share their sides, or stand apart
+        step = size if shared else int(size * 1.25)
+        cells = [(x0 + i * step, y0, size, size) for i in range(count)]
+        for cell in cells:
+            self._rect(layer, cell, thickness, wobble)
+        amount = (int(rng.integers(10, max(11, w - 300))), int(rng.integers(h // 2 + 20, h - 80)),
+                  int(rng.integers(200, 290)), int(rng.integers(44, 60)))
+        self._rect(layer, amount, thickness, wobble)
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255, colour)
+        for i, (x, y, _, _) in enumerate(cells):  # printed captions under the boxes, as on cheques
+            self._text(paper, "DDMMYYYY"[i % 8], x + size // 3, y + size + 4, 10, kind="printed")
+        pen, stroke = self._pen()
+        written = []
+        for cell in cells:
+            before = len(digits)
+            self._in_cell(paper, cell, pen, stroke, digits, [], thickness // 2 + int(wobble) + 2)
+            written.extend(digits[before:])
+        if written:
+            numbers.append((union(b for b, _ in written), "".join(str(d) for _, d in written)))
+        x, y, _, bh = amount
+        self._number(paper, x + 10, y + int(0.2 * bh), int(0.6 * bh), int(rng.integers(3, 7)), digits, numbers,
+                     pen, stroke)
+
+    def _table(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        thickness, wobble, colour = self._lines_style()
+        rows, cols = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+        row_h = int(min(rng.uniform(38, 56), (h - 40) / rows))
+        col_w = int(min(rng.uniform(110, 180), (w - 20) / cols))
+        x0, y0 = int(rng.integers(5, w - cols * col_w - 5)), int(rng.integers(5, h - rows * row_h - 5))
+        layer = np.zeros((h, w), np.uint8)
+        for r in range(rows + 1):
+            self._line(layer, (x0, y0 + r * row_h), (x0 + cols * col_w, y0 + r * row_h), thickness, wobble)
+        for c in range(cols + 1):
+            self._line(layer, (x0 + c * col_w, y0), (x0 + c * col_w, y0 + rows * row_h), thickness, wobble)
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255, colour)
+        pen, stroke = self._pen()
+        for c in range(cols):
+            self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x0 + c * col_w + 8, y0 + row_h // 3,
+                       int(row_h * 0.35), kind="printed")
+        for r in range(1, rows):
+            for c in range(cols):
+                x, y = x0 + c * col_w + int(rng.uniform(6, 20)), y0 + r * row_h + int(row_h * 0.2)
+                height = int(row_h * rng.uniform(0.5, 0.62))
+                if rng.random() < 0.7:
+                    length = int(rng.integers(1, min(5, max(2, col_w // height))))
+                    self._number(paper, x, y, height, length, digits, numbers, pen, stroke)
+                else:
+                    self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))][:5], x, y, height, colour=pen)
+
+    def _touching(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        for line in range(int(rng.integers(2, 5))):
+            height = int(rng.uniform(28, 60))
+            y = int(20 + line * (h - 40) / 4)
+            if y + height * 1.2 >= h:
+                break
+            self._number(paper, int(rng.integers(10, w // 3)), y, height, int(rng.integers(2, 6)), digits, numbers,
+                         gap=(-0.12, 0.02))
+
+    def _pencil(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        colour = np.float32(PENCIL) + rng.uniform(-15, 15, 3).astype(np.float32)
+        for line in range(int(rng.integers(2, 5))):
+            height = int(rng.uniform(22, 60))
+            self._number(paper, int(rng.integers(10, w // 2)), int(20 + line * (h - 40) / 4), height,
+                         int(rng.integers(1, 5)), digits, numbers, colour, rng.uniform(0.5, 0.9),
+                         opacity=rng.uniform(0.55, 0.85))
+
+    def _words(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        pen, stroke = self._pen()
+        for line in range(int(rng.integers(3, 6))):
+            height = int(rng.uniform(22, 40))
+            x, y = int(rng.integers(10, 60)), int(20 + line * (h - 40) / 5)
+            while x < w - 200:
+                if rng.random() < 0.35:
+                    x = self._number(paper, x, y, height, int(rng.integers(1, 5)), digits, numbers, pen, stroke)
+                else:
+                    x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height, colour=pen)
+                x += int(rng.uniform(0.6, 1.2) * height)
+
+    def _math(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        pen, stroke = self._pen()
+        for line in range(int(rng.integers(2, 5))):
+            height = int(rng.uniform(24, 42))
+            x, y = int(rng.integers(20, 120)), int(30 + line * (h - 60) / 4)
+            for term in range(int(rng.integers(2, 4))):
+                if term:  # an operator, drawn at the digits' size: its own shape makes it smaller
+                    x = self._text(paper, str(rng.choice(["+", "x", "=", "-", "×"])), x + height // 3,
+                                   y + height // 8, int(height * 0.9), colour=pen) + height // 3
+                if rng.random() < 0.3:
+                    x = self._text(paper, "(", x, y - height // 8, int(height * 1.1), colour=pen) + height // 8
+                x = self._number(paper, x, y, height, int(rng.integers(1, 3)), digits, numbers, pen, stroke)
+                if rng.random() < 0.3:  # a power, raised and smaller
+                    x = self._number(paper, x - height // 8, y - height // 3, int(height * 0.55), 1, digits,
+                                     numbers, pen, stroke)
+                if x > w - 150:
+                    break
+
+    def _marks(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        thickness, wobble, colour = self._lines_style()
+        cell = int(rng.uniform(34, 48))
+        cols, rows = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+        x0, y0 = int(rng.integers(10, w - cols * cell - 10)), int(rng.integers(10, h // 2))
+        layer = np.zeros((h, w), np.uint8)
+        for r in range(rows):
+            for c in range(cols):
+                self._rect(layer, (x0 + c * cell, y0 + r * cell, cell, cell), thickness, wobble)
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255, colour)
+        pen, stroke = self._pen()
+        marks = np.zeros((h, w), np.uint8)
+        for r in range(rows):
+            for c in range(cols):
+                x, y, pick = x0 + c * cell, y0 + r * cell, rng.random()
+                m = int(cell * 0.2)
+                if pick < 0.35:  # an X
+                    self._line(marks, (x + m, y + m), (x + cell - m, y + cell - m), 3, 1.0)
+                    self._line(marks, (x + cell - m, y + m), (x + m, y + cell - m), 3, 1.0)
+                elif pick < 0.6:  # a tick
+                    self._line(marks, (x + m, y + cell // 2), (x + cell // 2 - 2, y + cell - m), 3, 0.5)
+                    self._line(marks, (x + cell // 2 - 2, y + cell - m), (x + cell - m, y + m), 3, 0.5)
+                elif pick < 0.85:
+                    wall = thickness // 2 + int(wobble) + 2
+                    self._in_cell(paper, (x, y, cell, cell), pen, stroke, digits, numbers, wall)
+        paper[:] = _blend(paper, marks.astype(np.float32) / 255, pen)
+        self._number(paper, int(rng.integers(10, w // 2)), int(y0 + rows * cell + 20), int(rng.uniform(26, 40)),
+                     int(rng.integers(2, 5)), digits, numbers, pen, stroke)
+
+    def _print(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        y = int(rng.integers(10, 40))
+        while y < h - 60:
+            height = int(rng.uniform(10, 22))
+            if rng.random() < 0.35:
+                height = int(rng.uniform(26, 44))
+                self._number(paper, int(rng.integers(20, w // 2)), y, height, int(rng.integers(1, 6)), digits,
+                             numbers)
+            else:
+                x = int(rng.integers(10, 60))
+                while x < w - 150:
+                    x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height,
+                                   kind="printed") + int(height * 0.6)
+            y += int(height * rng.uniform(1.6, 2.4))
+
+    def _show_through(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        back = self._paper(plain=True)
+        self._words(back, [], [])  # the other side of the sheet: writing whose truth belongs to no one here
+        seen = cv2.GaussianBlur(cv2.flip(back, 1), (0, 0), rng.uniform(1.0, 2.5))
+        paper_tone = np.median(back.reshape(-1, 3), 0)
+        fade = rng.uniform(0.12, 0.3)  # how much of the back's ink shows through the paper
+        paper[:] = paper - fade * np.maximum(paper_tone - seen, 0)
+        for line in range(int(rng.integers(2, 4))):
+            self._number(paper, int(rng.integers(10, w // 2)), int(30 + line * (h - 60) / 3), int(rng.uniform(26, 50)),
+                         int(rng.integers(1, 5)), digits, numbers)
+
+
+def measure_pages(recognizer, generator: PageGenerator, pages: int) -> dict[str, dict]:
+    """Read ``pages`` pages of each layout; the metrics of each (as ``Tally.metrics``) and of all (``"all"``)."""
+    tallies = {}
+    for layout in LAYOUTS:
+        tallies[layout] = Tally()
+        for _ in range(pages):
+            tallies[layout].add(recognizer, generator.page(layout))
+    return {**{layout: t.metrics() for layout, t in tallies.items()}, "all": Tally.total(tallies.values()).metrics()}
