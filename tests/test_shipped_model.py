@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from train.data import model_input
+from train.metrics import read_digits
 from edge_infer.model import OnnxModel, default_model_path
 
 CARD = default_model_path().with_name("digits-cnn.card.json")
@@ -16,7 +17,7 @@ CARD = default_model_path().with_name("digits-cnn.card.json")
 def _accuracy(path, mnist):
     model = OnnxModel(path)
     x = model_input(mnist.x_test)
-    predicted = np.concatenate([model.predict(x[i:i + 2500]) for i in range(0, len(x), 2500)]).argmax(1)
+    predicted = read_digits(np.concatenate([model.predict(x[i:i + 2500]) for i in range(0, len(x), 2500)]))
     return float(np.mean(predicted == mnist.y_test))
 
 
