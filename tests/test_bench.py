@@ -7,15 +7,18 @@ import json
 from conftest import run_cli
 
 
-def test_bench_reports_all_figures(tmp_path, small_keras_model):
+def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
     out = tmp_path / "bench.json"
-    result = run_cli("edge_infer.bench", "--quick", "--keras", str(small_keras_model), "--json", str(out))
+    photos = _photos(tmp_path / "photos", mnist)
+    result = run_cli("edge_infer.bench", "--quick", "--keras", str(small_keras_model), "--json", str(out),
+                     "--photos", str(photos))
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(out.read_text())
     names = [r["name"] for section in ("runtime", "recognize", "alternatives") for r in figures[section]]
     for expected in ("model only, batch 1", "model only, batch 32", "recognize(), 640x480", "  segmentation",
                      "  normalisation", "  inference", "int8 model", "cv2.dnn.readNetFromONNX, batch 1",
-                     "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32"):
+                     "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32",
+                     "recognize(), real photo at 1280 px, 2 images", "recognize(), real photo at full size"):
         assert any(name.startswith(expected) for name in names), expected
     timed = [r for section in ("runtime", "recognize") for r in figures[section]]
     assert all(0 < r["median_us"] <= r["p95_us"] and r["per_second"] > 0 for r in timed)
@@ -27,5 +30,22 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model):
     assert compute["flops_per_image"] == 2 * compute["multiply_adds_per_image"] > 0
     assert 0 < compute["fraction_of_peak"] and compute["peak_gflops_one_core"] > 0
     assert set(figures["goals"]) == {"recognize_640x480_ms", "classify_batch1_us", "cold_start_s",
-                                     "speedup_vs_keras_batch1"}
+                                     "speedup_vs_keras_batch1", "real_photo_1280_ms", "real_photo_8mp_ms"}
     assert "goals:" in result.stdout and "recognize(), 640x480 frame" in result.stdout
+
+
+def _photos(folder, mnist):
+    """A labelled folder of two generated 2560x1920 pages, as ../shared/realphotos is laid out."""
+    import cv2
+
+    from edge_infer.pages import PageGenerator
+
+    (folder / "images").mkdir(parents=True)
+    generator = PageGenerator(seed=2, size=(2560, 1920), digits=mnist.x_test, labels=mnist.y_test)
+    entries = []
+    for layout in ("grid", "words"):
+        scene = generator.page(layout)
+        cv2.imwrite(str(folder / "images" / f"{layout}.jpg"), scene.frame)
+        entries.append({"file": f"{layout}.jpg", "lines": [text for _, text in scene.numbers]})
+    (folder / "labels.json").write_text(json.dumps(entries))
+    return folder
