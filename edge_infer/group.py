@@ -31,16 +31,18 @@ def lines(items: Sequence[T]) -> list[list[T]]:
     A box joins the line whose vertical extent overlaps at least half of its own height.
     """
     rows: list[list[T]] = []
+    spans: list[list[int]] = []  # each row's top and bottom, kept as it grows
     for item in sorted(items, key=lambda d: d.box[1] + d.box[3] / 2):
         _, y, _, h = item.box
-        for row in rows:
-            top = min(r.box[1] for r in row)
-            bottom = max(r.box[1] + r.box[3] for r in row)
+        for row, span in zip(rows, spans):
+            top, bottom = span
             if min(bottom, y + h) - max(top, y) >= 0.5 * min(h, bottom - top):
                 row.append(item)
+                span[0], span[1] = min(top, y), max(bottom, y + h)
                 break
         else:
             rows.append([item])
+            spans.append([y, y + h])
     return [sorted(row, key=lambda d: d.box[0]) for row in rows]
 
 

@@ -31,6 +31,7 @@ TARGET_HEIGHT = 32  # px: glyphs taller than this are read on a shrunk copy; MNI
 MAX_SIDE = 1280  # px: the longest side a photo is read at; an 8 MP photo reads like its 1280 px copy
 ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, which is cheap
 LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule or a box side, not a digit
+BOXY = 0.85  # an empty hole filling this much of its rotated bounding rectangle is a box, not a loop
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 THIN = 0.04  # ... and no thicker than this fraction of its length, which a marker stroke is
@@ -197,12 +198,14 @@ def _walls(mask: np.ndarray, height: float) -> np.ndarray:
         area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
         outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
         margin = max(2, round(2 * area / max(outline, 1)))
-        pixels = cv2.drawContours(np.zeros_like(mask), contours, int(index), 255, cv2.FILLED)
-        cells = np.zeros_like(mask)
+        x, y, w, h = cv2.boundingRect(contours[index])  # everything happens inside the box's own rectangle
+        pixels = cv2.drawContours(np.zeros((h, w), np.uint8), contours, int(index), 255, cv2.FILLED, offset=(-x, -y))
+        cells = np.zeros((h, w), np.uint8)
         for hole in holes:
-            cv2.fillConvexPoly(cells, cv2.convexHull(contours[hole]), 255)
+            cv2.fillConvexPoly(cells, cv2.convexHull(contours[hole]) - (x, y), 255)
         cells = cv2.erode(cells, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
-        walls = cv2.bitwise_or(walls, cv2.bitwise_and(pixels, cv2.bitwise_not(cells)))
+        inside = walls[y:y + h, x:x + w]
+        inside[:] = cv2.bitwise_or(inside, cv2.bitwise_and(pixels, cv2.bitwise_not(cells)))
     return cv2.bitwise_and(walls, mask)
 
 
@@ -228,10 +231,15 @@ def _siblings(links: np.ndarray, first: int):
 
 
 def _is_cell(contours, links: np.ndarray, hole: int, height: float) -> bool:
-    """A hole is a cell of a box or grid if it holds a glyph, or if it is bigger than a digit's loop can be."""
-    if cv2.contourArea(contours[hole]) >= 1.5 * height * height:
+    """A hole is a cell of a box or grid if it holds a glyph, or if it is empty but bigger than a digit's loop
+    and box-shaped (it fills BOXY of its tightest rotated rectangle; a digit's oval loop fills about pi/4)."""
+    if any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2])):
         return True
-    return any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2]))
+    area = cv2.contourArea(contours[hole])
+    if area < 1.5 * height * height:
+        return False
+    (_, _), (a, b), _ = cv2.minAreaRect(contours[hole])
+    return area >= BOXY * a * b
 
 
 def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
@@ -263,7 +271,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             continue
         if _box_side(walls, (x0, y0, w, h)):
             continue
-        own = np.isin(labels[y0:y1, x0:x1], [ids[m] for m in members])
+        window = labels[y0:y1, x0:x1]
+        own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
         if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
             continue
         area = int(np.count_nonzero(own))
