@@ -1,14 +1,17 @@
-"""Find candidate digit regions in a photo or scan: frame -> working scale -> ink map -> mask -> regions.
+"""Find candidate digit regions in a photo or scan: frame -> working scale -> ink map -> lines out -> regions.
 
-Each step is a small function so it can be inspected on its own:
+Each step is a small function so it can be inspected on its own (``layers`` runs 1-4):
 
-1. ``working_scale``: glyphs are read at about TARGET_HEIGHT px, whatever the photo's size;
+1. ``glyph_height`` and ``shrink``: the frame is read on a copy ANALYSIS_SIDE px long, or on
+   a larger one (up to MAX_SIDE, never enlarged) if its glyphs are too small there to read
+   well: one that brings them to TARGET_HEIGHT px. Photos of any size read alike;
 2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
-3. ``remove_rules``: find long straight lines; subtract faint ruled and squared paper lines;
+3. ``remove_lines``: boxes, grids and tables are taken out whole, keeping what is written in
+   their cells; ``remove_rules`` subtracts faint paper rules and finds the other long straight
+   lines, which go too;
 4. ``ink_mask``: a low threshold that keeps faint strokes;
-5. ``remove_lines``: take out grids, boxes, table rules and underlines, keeping what is written in them;
-6. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
-   one digit merged, specks and lines dropped.
+5. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
+   one digit merged, specks, box sides and long strokes dropped.
 """
 
 from __future__ import annotations
@@ -27,15 +30,15 @@ MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
 PAPER_RULE = 0.6  # ... if fainter than this: darker ones are grids and tables, which remove_lines takes whole
-TARGET_HEIGHT = 32  # px: glyphs taller than this are read on a shrunk copy; MNIST's box is 20 px
+TARGET_HEIGHT = 32  # px: glyphs smaller than 3/4 of this on the analysis copy are read on a larger one
 MAX_SIDE = 1280  # px: the longest side a photo is read at; an 8 MP photo reads like its 1280 px copy
 ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, which is cheap
-LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule or a box side, not a digit
+LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule, not a digit ...
+THIN = 0.04  # ... if no thicker than this fraction of its length (a marker digit's stroke is thicker) ...
+LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
 BOXY = 0.85  # an empty hole filling this much of its rotated bounding rectangle is a box, not a loop
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
-THIN = 0.04  # ... and no thicker than this fraction of its length, which a marker stroke is
-LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
 
@@ -397,8 +400,8 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
     """uint8 (H, W) grey -> candidate digit regions, in no particular order.
 
-    Region boxes are in ``gray``'s pixels; their ink maps are at the working scale, where
-    glyphs are about TARGET_HEIGHT px tall (never enlarged). ``min_height`` is in working pixels.
+    Region boxes are in ``gray``'s pixels; their ink maps are at the working scale (see the
+    module's doc). ``min_height`` is in working pixels.
     """
     read = layers(gray, dark_ink)
     found = regions(read.ink, read.mask, read.walls, min_height, read.glyph)
