@@ -234,7 +234,7 @@ PAGES = {layout: (0.0, 0.0) for layout in LAYOUTS}
 
 
 def test_context_reads_digits_in_words_as_letters():
-    """Glyphs are boxes with digit probabilities; letters (mostly non-digit) outvoting digits in a run take them along."""
+    """Letters (glyphs mostly non-digit) that outnumber the digits of their run take those digits along."""
     from edge_infer.context import Glyph, in_words
 
     def glyph(x, digit=None, height=40, width=28):
