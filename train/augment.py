@@ -79,6 +79,22 @@ def _wrong_cut(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return pair[:, split - int(fraction * split):]
 
 
+def _word_piece(rng: np.random.Generator) -> np.ndarray:
+    """One connected piece of a written word, as the runtime's segmentation cuts words: a letter, or letters
+    joined by the pen (cursive writing joins most of them). The word is made of LETTERS only: a lone o or l
+    cut from a real word would be a 0 or a 1 to anyone."""
+    word = "".join(rng.choice(list(glyphs.LETTERS), int(rng.integers(3, 8))))
+    ink = glyphs.render(word, 48, rng, stroke=rng.uniform(0.6, 1.8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.25).astype(np.uint8), connectivity=8)
+    pieces = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * ink.shape[0]
+              and stats[i, cv2.CC_STAT_WIDTH] >= 0.3 * stats[i, cv2.CC_STAT_HEIGHT]]  # a bare stem is a 1
+    if not pieces:
+        return ink
+    pick = pieces[rng.integers(len(pieces))]
+    x, y, w, h = stats[pick, :4]
+    return np.where(labels[y:y + h, x:x + w] == pick, ink[y:y + h, x:x + w], 0).astype(np.float32)
+
+
 def _rule_piece(rng: np.random.Generator) -> np.ndarray:
     """A fragment of a grid, box or table: a box, a corner, a T, a cross or a dash, thin or thick."""
     canvas = np.zeros((64, 64), np.float32)
@@ -129,18 +145,16 @@ def non_digit(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """
     pick = rng.random()
     stroke = rng.uniform(0.6, 1.8)
-    if pick < 0.25:
+    if pick < 0.2:
         ink = glyphs.render(glyphs.LETTERS[rng.integers(len(glyphs.LETTERS))], 48, rng, stroke=stroke)
-    elif pick < 0.35:
+    elif pick < 0.3:
         ink = glyphs.render(glyphs.SYMBOLS[rng.integers(len(glyphs.SYMBOLS))], 48, rng, stroke=stroke)
-    elif pick < 0.45:
-        word = glyphs.WORDS[rng.integers(len(glyphs.WORDS))]
-        start = int(rng.integers(0, max(1, len(word) - 1)))
-        ink = glyphs.render(word[start:start + int(rng.integers(2, 4))], 48, rng, stroke=stroke)
+    elif pick < 0.5:
+        ink = _word_piece(rng)
     elif pick < 0.55:
         text = glyphs.LETTERS + glyphs.SYMBOLS
         ink = glyphs.render(text[rng.integers(len(text))], 48, rng, kind="printed", stroke=stroke)
-    elif pick < 0.65:
+    elif pick < 0.62:
         ink = _rule_piece(rng)
     elif pick < 0.75:
         ink = _mark(rng)

@@ -78,13 +78,11 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
     else:
         inputs = dict(x=model_input(x_train), y=targets(y_train), batch_size=batch_size, shuffle=True)
     out.mkdir(parents=True, exist_ok=True)
-    callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-        _KeepBest(model, out / MODEL_FILE),
-    ]
-    if not recipe.cosine:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
-                                                           patience=max(patience // 3, 1), min_lr=1e-5))
+    callbacks = [_KeepBest(model, out / MODEL_FILE)]
+    if not recipe.cosine:  # a cosine schedule sets its own length: its last, slow epochs are where it gains most
+        callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+                      keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                        patience=max(patience // 3, 1), min_lr=1e-5)]
     started = time.perf_counter()
     history = fitted.fit(**inputs, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - started
