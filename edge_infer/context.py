@@ -1,10 +1,11 @@
 """Use what the page says around a glyph: a digit-like glyph inside a word is a letter.
 
 An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a
-letter. Glyphs are grouped into lines and runs as numbers are (``group``); in a run where
-letters are at least as many as digits, the digits are read as letters too. Only glyphs as
-tall as the run's digits count as letters, so the smaller x, + and = of a sum, and the
-narrow brackets around it, leave its digits alone.
+letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
+gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
+are at least as many as its digits, the digits are read as letters too. Only glyphs as tall
+as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
+and the brackets around it leave its digits alone.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 from edge_infer import group
 from edge_infer.group import Box
 
-LETTER = 0.5  # a glyph whose non-digit probability is at least this is a letter (or a mark)
-TALL = 0.8  # ... and counts as a letter of a word if at least this tall for the run's digits
+WORD_GAP = 2.0  # glyphs closer than this many heights belong to one word (letters in boxes are far apart)
+TALL = 0.8  # a glyph not read as a digit counts as a letter of a word if at least this tall for its digits ...
 BROAD = 0.35  # ... and at least this wide for its height (brackets and bars are not)
 
 
@@ -37,23 +38,20 @@ class Glyph:
     def confidence(self) -> float:
         return float(self.probabilities.max())
 
-    @property
-    def letter(self) -> bool:
-        return 1.0 - float(self.probabilities.sum()) >= LETTER
-
 
 def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
     """Indices of the glyphs read as digits (confidence >= ``min_confidence``) that stand in a word."""
     digit = [g.confidence >= min_confidence for g in glyphs]
     index = {id(g): i for i, g in enumerate(glyphs)}
     wordy: set[int] = set()
-    for line in group.lines([g for g, d in zip(glyphs, digit) if d or g.letter]):
-        for run in group.runs(line):
+    for line in group.lines(glyphs):
+        for run in group.runs(line, WORD_GAP):
             digits = [index[id(g)] for g in run if digit[index[id(g)]]]
             if not digits:
                 continue
             tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
-            letters = sum(1 for g in run if g.letter and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
+            letters = sum(1 for g in run
+                          if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
             if letters and letters >= len(digits):
                 wordy.update(digits)
     return wordy

@@ -46,15 +46,16 @@ def lines(items: Sequence[T]) -> list[list[T]]:
     return [sorted(row, key=lambda d: d.box[0]) for row in rows]
 
 
-def runs(line: Sequence[T]) -> list[list[T]]:
-    """Split one left-to-right line into runs of neighbouring, similarly sized boxes."""
+def runs(line: Sequence[T], gap: float = GAP) -> list[list[T]]:
+    """Split one left-to-right line into runs of neighbouring, similarly sized boxes: closer than ``gap`` times
+    the taller one's height."""
     out: list[list[T]] = []
     for item in line:
         if out:
             last = out[-1][-1]
-            gap = item.box[0] - (last.box[0] + last.box[2])
+            space = item.box[0] - (last.box[0] + last.box[2])
             tall = max(item.box[3], last.box[3])
-            if gap <= GAP * tall and tall <= SIZE_RATIO * min(item.box[3], last.box[3]):
+            if space <= gap * tall and tall <= SIZE_RATIO * min(item.box[3], last.box[3]):
                 out[-1].append(item)
                 continue
         out.append([item])
