@@ -19,7 +19,7 @@ import numpy as np
 from edge_infer.crop import fit_mnist
 from edge_infer.segment import Region
 
-WIDE = 0.75  # a region wider than this for its height may hold more than one digit
+WIDE = 0.9  # a region wider than this for its height may hold more than one digit (a pair rarely is narrower)
 SURE = 0.9  # a region read as one digit this surely is not split; every part of a split must be read this surely
 
 MAX_CUTS = 8  # candidate cuts per region: the thinnest columns
