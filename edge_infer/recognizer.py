@@ -17,6 +17,7 @@ from edge_infer.segment import MIN_HEIGHT, segment
 from edge_infer.split import split
 
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
+WIDEST = 1.5  # no digit is wider than this for its height: a wider glyph that did not split is a dash or a box
 INK = ("dark", "light")
 
 
@@ -120,7 +121,7 @@ class DigitRecognizer:
         glyphs = self.glyphs(frame)
         wordy = context.in_words(glyphs, self.min_confidence)
         detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs)
-                      if g.confidence >= self.min_confidence and i not in wordy]
+                      if g.confidence >= self.min_confidence and i not in wordy and g.box[2] <= WIDEST * g.box[3]]
         return [d for line in group.lines(detections) for d in line]
 
     def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:

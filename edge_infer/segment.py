@@ -38,6 +38,7 @@ THIN = 0.04  # ... if no thicker than this fraction of its length (a marker digi
 LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
 BOXY = 0.85  # an empty hole filling this much of its rotated bounding rectangle is a box, not a loop
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
+SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
@@ -350,9 +351,9 @@ def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int]) -> bool:
     if walls is None:
         return False
     x, y, w, h = box
-    if w <= BAR * h:
+    if w <= SIDE * h:
         ends = walls[max(y - 2, 0):y + 1, max(x - 1, 0):x + w + 1], walls[y + h - 1:y + h + 2, max(x - 1, 0):x + w + 1]
-    elif h <= BAR * w:
+    elif h <= SIDE * w:
         ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
     else:
         return False
