@@ -24,7 +24,6 @@ import numpy as np
 from edge_infer.group import union
 
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
-DARK = 0.35  # boxes and grids are traced at this level, where the rules of ruled and squared paper are gone
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
@@ -36,9 +35,12 @@ ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, whi
 LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule, not a digit ...
 THIN = 0.04  # ... if no thicker than this fraction of its length (a marker digit's stroke is thicker) ...
 LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
+FILLED = 0.2  # a grid with glyphs in this share of its cells holds writing; squared paper is written across
 BOXY = 0.85  # an empty hole filling this much of its rotated bounding rectangle is a box, not a loop
+WHOLE = 0.7  # a piece this many glyph heights tall is a glyph of its own, not a stroke of one
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
-SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side
+SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side ...
+SHORT = 0.8  # ... when it is shorter than this many glyph heights
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
@@ -158,59 +160,68 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
     thickness or tilt:
 
-    - a component with a hole that holds another glyph, or a hole too big for a digit's loop,
-      is a box, a row of boxes or a grid: of its pixels, only those inside a hole's convex hull
-      (a cell, which a digit touching the wall reaches into) are kept. Boxes are traced twice:
-      in dark ink (above DARK), before the paper rules go, so that a faint printed grid
-      spanning the page is not mistaken for them, and in all ink after, for pale grids;
-    - faint paper rules are subtracted in grey levels (``remove_rules``);
-    - a thin straight run longer than LINE_RUN glyph heights is a rule.
+    - a component with a hole that holds another glyph, or a hole too big for a digit's loop
+      and box-shaped, is a box, a row of boxes or a grid (squared paper too): its pixels outside
+      the convex hulls of its holes (the cells, which a digit touching a wall reaches into) are
+      its walls, subtracted in grey levels up to the walls' typical darkness, so that a stroke
+      crossing a faint wall survives;
+    - faint paper rules are subtracted likewise (``remove_rules``);
+    - a thin straight run longer than LINE_RUN glyph heights goes whole.
     Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
-    the pixels of the boxes, grids and rules taken out (paper rules are not walls: a digit may
-    cross them).
+    the pixels of the lines that separate what is written (not paper rules or squared paper).
     """
-    walls = cv2.dilate(_walls(ink_mask(ink, DARK), height), _HALO)  # with the faint edge around the dark core
-    ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
-    ruled = ink_mask(ink)
-    ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
+    boxes, walls = _walls(ink, ink_mask(ink), height)
+    ink, runs = remove_rules(cv2.subtract(ink, boxes), max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
-    walls = cv2.bitwise_or(walls, cv2.bitwise_and(cv2.bitwise_or(_walls(mask, height), runs), mask))
-    walls = cv2.bitwise_or(walls, cv2.subtract(ruled, mask))
-    keep = cv2.bitwise_not(walls)
+    runs = cv2.bitwise_and(runs, mask)
+    walls = cv2.bitwise_or(walls, runs)
+    keep = cv2.bitwise_not(runs)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
 
 
-_HALO = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ink of the walls of boxes and grids (see ``remove_lines``), uint8 like ``ink`` and 0 elsewhere, and the
+    mask of the walls that separate what is written.
 
-
-def _walls(mask: np.ndarray, height: float) -> np.ndarray:
-    """uint8 mask of the pixels of boxes and grids (see ``remove_lines``).
-
+    A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
+    its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
+    is squared paper, written across: its lines are subtracted in grey levels up to their
+    typical darkness, so that strokes crossing them survive, and they separate nothing.
     A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
     walls' own thickness (twice their area over their outline's length) before it keeps pixels.
     """
-    walls = np.zeros_like(mask)
+    walls, separating = np.zeros_like(mask), np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
-        return walls
+        return walls, separating
     links = hierarchy[0]  # per contour: next, previous, first child, parent
     depth = _depths(links)
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
         holes = list(_siblings(links, links[index][2]))
-        if not any(_is_cell(contours, links, hole, height) for hole in holes):
+        cells = [_cell(contours, links, hole, height) for hole in holes]
+        if not any(cells):
             continue
         area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
         outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
         margin = max(2, round(2 * area / max(outline, 1)))
         x, y, w, h = cv2.boundingRect(contours[index])  # everything happens inside the box's own rectangle
         pixels = cv2.drawContours(np.zeros((h, w), np.uint8), contours, int(index), 255, cv2.FILLED, offset=(-x, -y))
-        cells = np.zeros((h, w), np.uint8)
+        inside = np.zeros((h, w), np.uint8)
         for hole in holes:
-            cv2.fillConvexPoly(cells, cv2.convexHull(contours[hole]) - (x, y), 255)
-        cells = cv2.erode(cells, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
-        inside = walls[y:y + h, x:x + w]
-        inside[:] = cv2.bitwise_or(inside, cv2.bitwise_and(pixels, cv2.bitwise_not(cells)))
-    return cv2.bitwise_and(walls, mask)
+            cv2.fillConvexPoly(inside, cv2.convexHull(contours[hole]) - (x, y), 255)
+        inside = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
+        wall = cv2.bitwise_and(cv2.bitwise_and(pixels, mask[y:y + h, x:x + w]), cv2.bitwise_not(inside))
+        here = ink[y:y + h, x:x + w]
+        if not wall.any():
+            continue
+        roomy = sum(cv2.contourArea(contours[hole]) >= 0.5 * height * height for hole in holes)  # cell-sized
+        if sum(c == "filled" for c in cells) >= FILLED * roomy:
+            removed = cv2.bitwise_and(here, wall)
+            separating[y:y + h, x:x + w] = cv2.bitwise_or(separating[y:y + h, x:x + w], wall)
+        else:
+            removed = cv2.bitwise_and(cv2.min(here, int(np.median(here[wall > 0]))), wall)
+        walls[y:y + h, x:x + w] = cv2.max(walls[y:y + h, x:x + w], removed)
+    return walls, separating
 
 
 def _depths(links: np.ndarray) -> np.ndarray:
@@ -234,16 +245,16 @@ def _siblings(links: np.ndarray, first: int):
         first = links[first][0]
 
 
-def _is_cell(contours, links: np.ndarray, hole: int, height: float) -> bool:
-    """A hole is a cell of a box or grid if it holds a glyph, or if it is empty but bigger than a digit's loop
-    and box-shaped (it fills BOXY of its tightest rotated rectangle; a digit's oval loop fills about pi/4)."""
+def _cell(contours, links: np.ndarray, hole: int, height: float) -> str:
+    """What a hole says of its component: "filled", a cell holding a glyph; "empty", a cell bigger than a digit's
+    loop and box-shaped (it fills BOXY of its tightest rotated rectangle; a loop fills about pi/4); or "" (none)."""
     if any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2])):
-        return True
+        return "filled"
     area = cv2.contourArea(contours[hole])
     if area < 1.5 * height * height:
-        return False
+        return ""
     (_, _), (a, b), _ = cv2.minAreaRect(contours[hole])
-    return area >= BOXY * a * b
+    return "empty" if area >= BOXY * a * b else ""
 
 
 def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
@@ -268,12 +279,12 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
     found = []
-    for members in _merge_pieces(boxes, walls):
+    for members in _merge_pieces(boxes, walls, glyph):
         x0, y0, w, h = union(boxes[m] for m in members)
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
             continue
-        if _box_side(walls, (x0, y0, w, h)):
+        if _box_side(walls, (x0, y0, w, h), glyph):
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
@@ -308,8 +319,10 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     return labels, ids, boxes
 
 
-def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | None = None) -> list[list[int]]:
-    """Union-find over boxes: merge pairs that overlap mostly in x and are close in y, with no wall between."""
+def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | None = None,
+                  glyph: float = 0.0) -> list[list[int]]:
+    """Union-find over boxes: merge pairs that overlap mostly in x and are close in y, with no wall between, unless
+    both are most of a glyph (``glyph`` px) tall: then they are two glyphs, one above the other."""
     parent = list(range(len(boxes)))
 
     def root(i):
@@ -330,6 +343,7 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
             tall = max(ah, bh)
             small = min(max(aw, ah), max(bw, bh))  # the smaller piece's size
             if overlap_x >= 0.5 * min(aw, bw) and gap_y <= min(0.2 * tall, 0.5 * small) \
+                    and not (glyph and gap_y >= 0 and min(ah, bh) >= WHOLE * glyph) \
                     and not _wall_between(walls, boxes[a], boxes[b]):
                 parent[root(b)] = root(a)
     groups: dict[int, list[int]] = {}
@@ -345,15 +359,17 @@ def _straight(pixels: np.ndarray) -> bool:
     return min(a, b) <= BAR * max(a, b)
 
 
-def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int]) -> bool:
-    """Whether ``box`` is a thin straight bar that runs from one removed line to another: the side of a box
-    whose top and bottom (or left and right) were taken as lines."""
+def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float) -> bool:
+    """Whether ``box`` is the side of a box whose top and bottom (or left and right) were taken out as lines: a
+    thin straight bar, shorter than a glyph (a 1 is as tall as the writing), that runs from one removed line
+    to another."""
     if walls is None:
         return False
     x, y, w, h = box
-    if w <= SIDE * h:
+    short = SHORT * glyph if glyph else h + 1
+    if w <= SIDE * h and h < short:
         ends = walls[max(y - 2, 0):y + 1, max(x - 1, 0):x + w + 1], walls[y + h - 1:y + h + 2, max(x - 1, 0):x + w + 1]
-    elif h <= SIDE * w:
+    elif h <= SIDE * w and w < short:
         ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
     else:
         return False
