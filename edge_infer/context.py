@@ -3,7 +3,7 @@
 An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a
 letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
 gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
-are at least as many as its digits, the digits are read as letters too. Only glyphs as tall
+are at least two and at least as many as its digits, the digits are read as letters too. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
 and the brackets around it leave its digits alone.
 """
@@ -52,6 +52,6 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
             tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
             letters = sum(1 for g in run
                           if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
-            if letters and letters >= len(digits):
+            if letters >= max(2, len(digits)):  # a word has two letters at least
                 wordy.update(digits)
     return wordy

@@ -199,7 +199,7 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
         holes = list(_siblings(links, links[index][2]))
         cells = [_cell(contours, links, hole, height) for hole in holes]
-        if not any(cells):
+        if "filled" not in cells:  # no glyph in any cell: a big loop, or rules crossed by a digit, not a box
             continue
         area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
         outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
@@ -219,7 +219,8 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
             removed = cv2.bitwise_and(here, wall)
             separating[y:y + h, x:x + w] = cv2.bitwise_or(separating[y:y + h, x:x + w], wall)
         else:
-            removed = cv2.bitwise_and(cv2.min(here, int(np.median(here[wall > 0]))), wall)
+            level = min(int(np.median(here[wall > 0])), _level(PAPER_RULE))  # paper lines are faint
+            removed = cv2.bitwise_and(cv2.min(here, level), wall)
         walls[y:y + h, x:x + w] = cv2.max(walls[y:y + h, x:x + w], removed)
     return walls, separating
 
