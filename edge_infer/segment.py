@@ -35,7 +35,8 @@ ANALYSIS_SIDE = 640  # px: the glyph height is measured on a copy this long, whi
 LINE_RUN = 4  # a straight stroke longer than this many glyph heights is a rule, not a digit ...
 THIN = 0.04  # ... if no thicker than this fraction of its length (a marker digit's stroke is thicker) ...
 LINE_TILT = 0.07  # ... even when tilted by up to 4 degrees (tan 4° = 0.07), as on a photographed page
-FILLED = 0.2  # a grid with glyphs in this share of its cells holds writing; squared paper is written across
+FILLED = 0.2  # a grid with glyphs in this share of its cell-sized holes, or empty boxes there, holds writing;
+# squared and ruled paper is written across
 BOXY = 0.85  # an empty hole filling this much of its rotated bounding rectangle is a box, not a loop
 WHOLE = 0.7  # a piece this many glyph heights tall is a glyph of its own, not a stroke of one
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
@@ -160,21 +161,24 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
     thickness or tilt:
 
-    - a component with a hole that holds another glyph, or a hole too big for a digit's loop
-      and box-shaped, is a box, a row of boxes or a grid (squared paper too): its pixels outside
-      the convex hulls of its holes (the cells, which a digit touching a wall reaches into) are
-      its walls, subtracted in grey levels up to the walls' typical darkness, so that a stroke
-      crossing a faint wall survives;
-    - faint paper rules are subtracted likewise (``remove_rules``);
+    - a component whose holes hold glyphs (FILLED of the cell-sized ones at least) is a box, a
+      row of boxes, a table or a grid; its empty box-shaped holes count as cells too. Its pixels
+      outside the convex hulls of its holes (the cells, which a digit touching a wall reaches
+      into) are its walls, and go. This runs before the paper rules go, so a faint printed form
+      spanning the page stays whole until it is recognised as one;
+    - faint rules of ruled and squared paper are subtracted in grey levels (``remove_rules``),
+      so that strokes crossing them survive;
     - a thin straight run longer than LINE_RUN glyph heights goes whole.
     Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
-    the pixels of the lines that separate what is written (not paper rules or squared paper).
+    the pixels of the lines taken out (of a squared paper's grid, only where its rules went).
     """
     boxes, walls = _walls(ink, ink_mask(ink), height)
-    ink, runs = remove_rules(cv2.subtract(ink, boxes), max(LINE_RUN * height, 2 * MIN_HEIGHT))
+    ink = cv2.subtract(ink, boxes)
+    ruled = ink_mask(ink)
+    ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
     runs = cv2.bitwise_and(runs, mask)
-    walls = cv2.bitwise_or(walls, runs)
+    walls = cv2.bitwise_or(cv2.bitwise_or(walls, runs), cv2.subtract(ruled, mask))  # with the paper rules taken
     keep = cv2.bitwise_not(runs)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
 
@@ -185,8 +189,7 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
 
     A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
     its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
-    is squared paper, written across: its lines are subtracted in grey levels up to their
-    typical darkness, so that strokes crossing them survive, and they separate nothing.
+    is squared or ruled paper, written across, whose faint lines ``remove_rules`` subtracts.
     A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
     walls' own thickness (twice their area over their outline's length) before it keeps pixels.
     """
@@ -215,13 +218,9 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
         if not wall.any():
             continue
         roomy = sum(cv2.contourArea(contours[hole]) >= 0.5 * height * height for hole in holes)  # cell-sized
-        if sum(c == "filled" for c in cells) >= FILLED * roomy:
-            removed = cv2.bitwise_and(here, wall)
+        if sum(c != "" for c in cells) >= FILLED * roomy:
+            walls[y:y + h, x:x + w] = cv2.max(walls[y:y + h, x:x + w], cv2.bitwise_and(here, wall))
             separating[y:y + h, x:x + w] = cv2.bitwise_or(separating[y:y + h, x:x + w], wall)
-        else:
-            level = min(int(np.median(here[wall > 0])), _level(PAPER_RULE))  # paper lines are faint
-            removed = cv2.bitwise_and(cv2.min(here, level), wall)
-        walls[y:y + h, x:x + w] = cv2.max(walls[y:y + h, x:x + w], removed)
     return walls, separating
 
 
@@ -248,14 +247,15 @@ def _siblings(links: np.ndarray, first: int):
 
 def _cell(contours, links: np.ndarray, hole: int, height: float) -> str:
     """What a hole says of its component: "filled", a cell holding a glyph; "empty", a cell bigger than a digit's
-    loop and box-shaped (it fills BOXY of its tightest rotated rectangle; a loop fills about pi/4); or "" (none)."""
+    loop, box-shaped (it fills BOXY of its tightest rotated rectangle; a loop fills about pi/4) and no longer
+    than a few glyphs (the strip between two paper rules is); or "" (none)."""
     if any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2])):
         return "filled"
     area = cv2.contourArea(contours[hole])
     if area < 1.5 * height * height:
         return ""
     (_, _), (a, b), _ = cv2.minAreaRect(contours[hole])
-    return "empty" if area >= BOXY * a * b else ""
+    return "empty" if area >= BOXY * a * b and max(a, b) <= 4 * height else ""
 
 
 def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
