@@ -65,6 +65,15 @@ def _font(path: str, size: int):
     return ImageFont.truetype(path, size)
 
 
+@functools.lru_cache(maxsize=4096)
+def _has(path: str, char: str) -> bool:
+    """Whether the font at ``path`` draws ``char`` as itself, not as its stand-in for missing glyphs (or nothing)."""
+    if char.isspace():
+        return True
+    drawn = _pil_text(char, path)
+    return bool(drawn.max() > 0.25) and not np.array_equal(drawn, _pil_text("\U000fffff", path))
+
+
 def _pil_text(text: str, path: str, size: int = 64) -> np.ndarray:
     from PIL import Image, ImageDraw
 
@@ -93,10 +102,10 @@ def render(text: str, height: int, rng: np.random.Generator, kind: str = "handwr
 
     Capital letters come out ``height`` px tall, and everything else in proportion (an x
     smaller, a dash flat), cropped to its ink with 2 px to spare. ``stroke`` > 1 thickens
-    the strokes and < 1 thins them, as pens differ. OpenCV's Hershey fonts stand in when
-    Pillow or the fonts are missing.
+    the strokes and < 1 thins them, as pens differ. Only fonts that have every character of
+    ``text`` are chosen; OpenCV's Hershey fonts stand in when Pillow or such fonts are missing.
     """
-    choices = fonts(kind)
+    choices = [path for path in fonts(kind) if all(_has(path, char) for char in text)]
     if choices:
         path = choices[rng.integers(len(choices))]
         draw = functools.partial(_pil_text, path=path)

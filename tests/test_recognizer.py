@@ -229,3 +229,14 @@ def test_import_does_not_load_tensorflow():
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_classify_follows_mnist_s_own_recipe(rec, mnist):
+    """An MNIST test image through classify() is the model's own input: the crop recipe boxes all ink, fits it
+    into 20x20 and centres it by mass by whole pixels, as MNIST did, so nothing changes it."""
+    from edge_infer.crop import normalize
+
+    images = mnist.x_test[:2000]
+    assert all(np.array_equal(normalize(image), image.astype(np.float32) / 255) for image in images[:200])
+    direct = rec.model.predict(images[..., None].astype(np.float32) / 255)[:, :10].argmax(1)
+    assert [p.digit for p in rec.classify_batch(list(images))] == direct.tolist()

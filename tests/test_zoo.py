@@ -21,16 +21,17 @@ def test_builds_trains_and_predicts(name, mnist):
     keras.utils.set_random_seed(0)
     recipe = MODELS[name]
     model = build_model(name)
-    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    outputs = 11 if recipe.negatives else 10  # a model that learns "non-digit" has it as an eleventh output
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, outputs)
     fitted = recipe.train_model(model) if recipe.train_model else model
     fitted.compile(keras.optimizers.Adam(1e-3), recipe.loss, metrics=["accuracy"])
-    y = keras.utils.to_categorical(mnist.y_train[:2000], 10) if recipe.one_hot else mnist.y_train[:2000]
+    y = keras.utils.to_categorical(mnist.y_train[:2000], outputs) if recipe.one_hot else mnist.y_train[:2000]
     history = fitted.fit(model_input(mnist.x_train[:2000]), y, epochs=3, batch_size=32, verbose=0)
     losses = history.history["loss"]
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
     assert history.history["accuracy"][-1] > 0.5  # it learnt something (training mode: BatchNorm warms up slowly)
     probabilities = model.predict(model_input(mnist.x_test[:300]), verbose=0)
-    assert probabilities.shape == (300, 10)
+    assert probabilities.shape == (300, outputs)
     np.testing.assert_allclose(probabilities.sum(1), 1.0, atol=1e-5)  # softmax, also for mlp-tiny
 
 
