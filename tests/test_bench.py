@@ -16,10 +16,14 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
     figures = json.loads(out.read_text())
     names = [r["name"] for section in ("runtime", "recognize", "alternatives") for r in figures[section]]
     for expected in ("model only, batch 1", "model only, batch 32", "recognize(), 640x480", "  segmentation",
-                     "  normalisation", "  inference", "int8 model", "cv2.dnn.readNetFromONNX, batch 1",
+                     "  normalisation", "  inference", "cv2.dnn.readNetFromONNX, batch 1",
                      "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32",
                      "recognize(), real photo at 1280 px, 2 images", "recognize(), real photo at full size"):
         assert any(name.startswith(expected) for name in names), expected
+    from edge_infer.model import default_model_path
+
+    int8 = default_model_path().with_name(default_model_path().stem + ".int8.onnx").is_file()
+    assert any(name.startswith("int8 model") for name in names) == int8  # timed when one ships
     timed = [r for section in ("runtime", "recognize") for r in figures[section]]
     assert all(0 < r["median_us"] <= r["p95_us"] and r["per_second"] > 0 for r in timed)
     process = {r["name"].split(":")[0]: r for r in figures["process"]}
