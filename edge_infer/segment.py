@@ -390,7 +390,8 @@ def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tup
 @dataclass(frozen=True)
 class Layers:
     """A frame read at its working scale: the ``ink`` map and ``mask`` (uint8, lines taken out), the line pixels
-    taken out (``walls``), the typical ``glyph`` height in working px, and ``factor``, frame px per working px."""
+    taken out (``walls``), the typical ``glyph`` height in working px (0.0 if unknown), and ``factor``, frame px
+    per working px."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -410,8 +411,8 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
     if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
         working = wanted
         ink = ink_map(shrink(gray, working), dark_ink)
-    height = height * working or TARGET_HEIGHT
-    ink, mask, walls = remove_lines(ink, height)
+    height *= working  # 0 when there were too few glyphs to tell: the rules that compare with it then hold back
+    ink, mask, walls = remove_lines(ink, height or TARGET_HEIGHT)
     return Layers(ink, mask, walls, height, 1.0 / (scale * working))
 
 

@@ -31,7 +31,7 @@ def report(y_true: np.ndarray, probabilities: np.ndarray) -> dict:
     """
     y_true = np.asarray(y_true, np.int64)
     probabilities = np.asarray(probabilities, np.float64)
-    cm = confusion_matrix(y_true, read_digits(probabilities))
+    cm = confusion_matrix(y_true, read_digits(probabilities), min(probabilities.shape[1], NUM_CLASSES))
     tp, support, predicted = np.diag(cm), cm.sum(1), cm.sum(0)
     precision, recall = _ratio(tp, predicted), _ratio(tp, support)
     f1 = _ratio(2 * precision * recall, precision + recall)
