@@ -116,9 +116,10 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
             level = int(np.median(response[on_rule > 0]))
             found = cv2.bitwise_and(cv2.min(response, level), on_rule)
             rules = cv2.max(rules, cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST))
-        thick = cv2.morphologyEx(ink_mask(response), cv2.MORPH_OPEN,  # strokes too thick for their length: no rule
+        lines = ink_mask(response)
+        thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN,  # strokes too thick for their length: no rule
                                  cv2.getStructuringElement(cv2.MORPH_RECT, (1, widest) if horizontal else (widest, 1)))
-        other = cv2.subtract(cv2.subtract(ink_mask(response), on_rule), thick)
+        other = cv2.subtract(cv2.subtract(lines, on_rule), thick)
         others = cv2.max(others, cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST))
     return cv2.subtract(ink, rules), others
 
@@ -172,8 +173,8 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
     the pixels of the lines taken out (of a squared paper's grid, only where its rules went).
     """
-    boxes, walls = _walls(ink, ink_mask(ink), height)
-    ink = cv2.subtract(ink, boxes)
+    walls = _walls(ink_mask(ink), height)
+    ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
     ruled = ink_mask(ink)
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
@@ -183,9 +184,8 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
 
 
-def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ink of the walls of boxes and grids (see ``remove_lines``), uint8 like ``ink`` and 0 elsewhere, and the
-    mask of the walls that separate what is written.
+def _walls(mask: np.ndarray, height: float) -> np.ndarray:
+    """uint8 mask of the walls of boxes and grids (see ``remove_lines``).
 
     A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
     its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
@@ -193,10 +193,10 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
     A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
     walls' own thickness (twice their area over their outline's length) before it keeps pixels.
     """
-    walls, separating = np.zeros_like(mask), np.zeros_like(mask)
+    walls = np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
-        return walls, separating
+        return walls
     links = hierarchy[0]  # per contour: next, previous, first child, parent
     depth = _depths(links)
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
@@ -204,6 +204,9 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
         cells = [_cell(contours, links, hole, height) for hole in holes]
         if "filled" not in cells:  # no glyph in any cell: a big loop, or rules crossed by a digit, not a box
             continue
+        roomy = sum(cv2.contourArea(contours[hole]) >= 0.5 * height * height for hole in holes)  # cell-sized
+        if sum(c != "" for c in cells) < FILLED * roomy:
+            continue  # squared or ruled paper, written across: remove_rules takes its faint lines
         area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
         outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
         margin = max(2, round(2 * area / max(outline, 1)))
@@ -214,14 +217,8 @@ def _walls(ink: np.ndarray, mask: np.ndarray, height: float) -> tuple[np.ndarray
             cv2.fillConvexPoly(inside, cv2.convexHull(contours[hole]) - (x, y), 255)
         inside = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
         wall = cv2.bitwise_and(cv2.bitwise_and(pixels, mask[y:y + h, x:x + w]), cv2.bitwise_not(inside))
-        here = ink[y:y + h, x:x + w]
-        if not wall.any():
-            continue
-        roomy = sum(cv2.contourArea(contours[hole]) >= 0.5 * height * height for hole in holes)  # cell-sized
-        if sum(c != "" for c in cells) >= FILLED * roomy:
-            walls[y:y + h, x:x + w] = cv2.max(walls[y:y + h, x:x + w], cv2.bitwise_and(here, wall))
-            separating[y:y + h, x:x + w] = cv2.bitwise_or(separating[y:y + h, x:x + w], wall)
-    return walls, separating
+        walls[y:y + h, x:x + w] = cv2.bitwise_or(walls[y:y + h, x:x + w], wall)
+    return walls
 
 
 def _depths(links: np.ndarray) -> np.ndarray:
