@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         from edge_infer import DigitRecognizer
 
         recognizer = DigitRecognizer(args.model, min_confidence=args.min_confidence)
-        result = measure(recognizer, generator, args.frames, args.blanks, args.distractors) if args.frames else {}
+        wanted = args.frames or args.blanks or args.distractors  # --frames 0 with --pages alone reads pages only
+        result = measure(recognizer, generator, args.frames, args.blanks, args.distractors) if wanted else {}
         if args.pages:
             from edge_infer.pages import PageGenerator, measure_pages
 

@@ -268,3 +268,15 @@ def test_cuts_fall_where_touching_digits_meet():
     found = cuts(ink)
     assert found and min(abs(c - 31) for c in found) <= 2
     assert cuts(np.zeros((40, 6), np.float32)) == []
+
+
+def test_scenes_command_reads_distractors_and_pages():
+    """The commands the README quotes: letters and scribbles alone, and pages alone, each print their figures."""
+    from conftest import run_cli
+
+    result = run_cli("edge_infer.scenes", "--frames", "0", "--blanks", "0", "--distractors", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["letters_shown"] == 10 and "detections_per_scribble_frame" in figures
+    result = run_cli("edge_infer.scenes", "--frames", "0", "--pages", "1", "--json")
+    assert set(json.loads(result.stdout)) == {"pages"}
