@@ -26,9 +26,11 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8, fit_mnist
+from edge_infer.mnist import load_mnist
 from edge_infer.model import OnnxModel, default_model_path
 from edge_infer.recognizer import DigitRecognizer
 from edge_infer.segment import segment
+from edge_infer.commands import add_version, run as run_cli
 
 GOALS = {  # the project's speed goals (README), checked in the summary
     "recognize_640x480_ms": 3.0,
@@ -150,7 +152,6 @@ def bench_opencv_dnn(path: Path, runs: int, crops: np.ndarray) -> list[dict]:
 
 KERAS = """
 import json, sys, numpy as np, keras
-import train.zoo  # registers the custom layers
 from edge_infer.bench import row, timed
 model = keras.saving.load_model(sys.argv[1])
 crops, runs = np.load(sys.argv[2]), int(sys.argv[3])
@@ -191,7 +192,7 @@ print(time.perf_counter() - t0)
 
 COLD_KERAS = """
 import time; t0 = time.perf_counter()
-import numpy as np, keras, train.zoo
+import numpy as np, keras
 model = keras.saving.load_model({path!r})
 model(np.zeros((1, 28, 28, 1), np.float32), training=False)
 print(time.perf_counter() - t0)
@@ -275,8 +276,6 @@ def run(args: argparse.Namespace) -> dict:
     cv2.setNumThreads(args.threads)
     rec = DigitRecognizer(args.model, threads=args.threads)
     runs = 200 if args.quick else 1000
-    from train.data import load_mnist  # numpy only: no TensorFlow
-
     digits = load_mnist().x_test[:64]
     crops = np.stack([fit_mnist(d.astype(np.float32) / 255) for d in digits[:32]])[..., None]
     frames = _frames(10 if args.quick else 20)
@@ -359,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="digits-bench", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
+    add_version(parser)
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--keras", default="runs/cnn/model.keras", help="the same model as .keras, for comparison")
     parser.add_argument("--threads", type=int, default=1)
@@ -367,8 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                         "such as ../shared/realphotos")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run as run_cli
-    from edge_infer._io import write_text
+    from edge_infer.files import write_text
 
     def job():
         figures = run(args)

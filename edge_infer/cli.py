@@ -22,13 +22,13 @@ import cv2
 import numpy as np
 
 from edge_infer import draw
-from edge_infer._cli import run
-from edge_infer._io import atomic_path, write_text
+from edge_infer.files import atomic_path, write_text
 from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
 from edge_infer.segment import layers
+from edge_infer.commands import add_version, run
 
 WINDOW = "edge-digits"
 ESC = 27
@@ -59,8 +59,8 @@ def record(frame: Frame, found: list[Detection], numbers: list[Number], ms: floa
     return {
         "frame": frame.index, "time": round(frame.time, 3), **({"image": frame.name} if frame.name else {}),
         "ms": round(ms, 2),
-        "detections": [{"digit": d.digit, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in found],
-        "numbers": [{"text": n.text, "confidence": round(n.confidence, 4), "box": list(n.box)} for n in numbers],
+        "detections": [d.to_dict() for d in found],
+        "numbers": [n.to_dict() for n in numbers],
     }
 
 
@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own messages say what failed
     if argv[:1] == ["image"]:
         parser = argparse.ArgumentParser(prog="digits-cam image", description="Read digits in image files.")
+        add_version(parser)
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument("--out", type=Path, default=Path("annotated"), help="folder for annotated copies")
         parser.add_argument("--json", action="store_true", help="one JSON line per image")
@@ -254,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="digits-cam", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
+    add_version(parser)
     parser.add_argument("source", nargs="?", help="camera index, video, image, folder or stream URL (default 0)")
     parser.add_argument("--headless", action="store_true", help="no window: print one JSON line per frame")
     parser.add_argument("--save-video", type=Path, help="write the annotated video here (.mp4)")

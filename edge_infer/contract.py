@@ -43,7 +43,12 @@ def metadata(outputs: int = NUM_CLASSES, **extra: str) -> dict[str, str]:
         "recipe": RECIPE,
     }
     facts.update(extra)
-    return {_KEY + k: str(v) for k, v in facts.items()}
+    return {key(k): str(v) for k, v in facts.items()}
+
+
+def key(fact: str) -> str:
+    """The metadata_props key under which a model carries ``fact``."""
+    return _KEY + fact
 
 
 def read_metadata(props: dict[str, str]) -> dict[str, str]:

@@ -48,8 +48,7 @@ def status(image: np.ndarray, fps: float, infer_ms: float, threshold: float, pau
 def top3(image: np.ndarray, prediction: Prediction, origin: tuple[int, int] = (10, 40)) -> np.ndarray:
     """The three most probable digits as horizontal bars."""
     x, y = origin
-    for rank, digit in enumerate(np.argsort(prediction.probabilities)[::-1][:3]):
-        p = float(prediction.probabilities[digit])
+    for rank, (digit, p) in enumerate(prediction.top(3)):
         top = y + rank * 26
         cv2.rectangle(image, (x + 24, top), (x + 24 + int(160 * p), top + 18), NUMBER, -1)
         cv2.rectangle(image, (x + 24, top), (x + 184, top + 18), (90, 90, 90), 1)

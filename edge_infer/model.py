@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from importlib import resources
@@ -14,6 +15,8 @@ from edge_infer import contract
 from edge_infer.errors import ModelError
 
 DEFAULT_MODEL = "digits-cnn.onnx"
+CPU = "CPUExecutionProvider"
+log = logging.getLogger("edge_infer")
 
 
 def default_model_path() -> Path:
@@ -35,12 +38,27 @@ class OnnxModel:
 
     The file is read as bytes, so onnxruntime never follows external-data paths from it;
     an ONNX graph holds operators, not code, and no custom-op library is registered.
+
+    ``providers`` are onnxruntime execution providers in order of preference, as
+    ``InferenceSession`` takes them (names, or (name, options) pairs); default: the CPU.
+    ``session_options`` is an ``onnxruntime.SessionOptions`` used as given, instead of the
+    one made from ``threads``. The provider that runs is logged (logger ``edge_infer``).
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1):
+    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1, providers: list | None = None,
+                 session_options: ort.SessionOptions | None = None):
         self.path = Path(path) if path is not None else default_model_path()
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
             raise ModelError(f"threads must be a whole number >= 0 (0 lets onnxruntime choose), got {threads!r}")
+        if session_options is not None and not isinstance(session_options, ort.SessionOptions):
+            raise ModelError(f"session_options must be an onnxruntime.SessionOptions, got "
+                             f"{type(session_options).__name__}")
+        providers = list(providers) if providers is not None else [CPU]
+        available = ort.get_available_providers()
+        unknown = [p for p in providers if (p[0] if isinstance(p, tuple) else p) not in available]
+        if unknown or not providers:
+            raise ModelError(f"execution providers {unknown or providers} are not available in this onnxruntime; "
+                             f"choose from {available}")
         try:
             blob = self.path.read_bytes()
         except OSError as err:
@@ -48,12 +66,9 @@ class OnnxModel:
                              "pass the path of an exported .onnx model, or none for the shipped one") from None
         if not blob:
             raise ModelError(f"model file {self.path} is empty; re-export it with digits-export")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        options = session_options or self._options(threads)
         try:
-            self.session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(blob, options, providers=providers)
         except Exception as err:
             reason = _short(err)
             raise ModelError(f"{self.path} is not a valid ONNX model (corrupt, truncated or not ONNX: {reason}); "
@@ -63,6 +78,25 @@ class OnnxModel:
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
         self.labels = self.metadata["labels"].split(",")
+        self.version = self._version()
+        self.providers = self.session.get_providers()
+        log.info("model %s (version %d) runs on %s", self.path.name, self.version, self.providers[0])
+
+    def _version(self) -> int:
+        """The model's version from its metadata, else ONNX's ``model_version``; 0 when it has none."""
+        stated = self.metadata.get("model_version", "")
+        if stated.isdigit():
+            return int(stated)
+        version = int(self.session.get_modelmeta().version)
+        return version if 0 < version < 2**63 - 1 else 0  # onnxruntime reports an unset field as -1 or int64 max
+
+    @staticmethod
+    def _options(threads: int) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        return options
 
     def _check_contract(self) -> None:
         problems = contract.mismatches(self.metadata)

@@ -33,6 +33,7 @@ import numpy as np
 from edge_infer import group
 from edge_infer.capture import read_image
 from edge_infer.errors import SourceError
+from edge_infer.commands import add_version, run
 
 DEFAULT_SIDE = 1280
 
@@ -131,14 +132,13 @@ def totals(pages: list[Page], max_side: int = DEFAULT_SIDE) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_infer.realphotos", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("folder", type=Path, help="a folder with labels.json and images/")
     parser.add_argument("--max-side", type=int, default=DEFAULT_SIDE, help="shrink images so their longer side is "
                         f"at most this (default {DEFAULT_SIDE}; 0: full size)")
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--json", action="store_true", help="print only the totals, as JSON")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
-
     def job():
         from edge_infer import DigitRecognizer
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edge_infer import context, group
-from edge_infer.contract import INPUT_SIZE, NUM_CLASSES
+from edge_infer.contract import INPUT_SIZE, NON_DIGIT, NUM_CLASSES
 from edge_infer.crop import as_gray8, fit_mnist, normalize
 from edge_infer.errors import InputError
 from edge_infer.group import Box
@@ -21,15 +21,48 @@ WIDEST = 1.5  # no digit is wider than this for its height: a wider glyph that d
 INK = ("dark", "light")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prediction:
     """One classified digit image: ``digit`` 0-9, its ``confidence`` in [0, 1], and ``probabilities``,
-    float32 (10,) over the digits. They sum to 1 for a model without a "non-digit" output; with one,
-    what they leave to 1 is the probability that the image holds no single digit."""
+    float32 (10,) over the digits, read-only. They sum to 1 for a model without a "non-digit" output;
+    with one, what they leave to 1 is the probability that the image holds no single digit. An image
+    with no ink gets all-zero probabilities and confidence 0.
+
+    ``label`` is the most probable of the model's labels (contract.labels): the digit as text, or
+    "non-digit". ``top(k)`` ranks the digits. Predictions compare equal by value and are hashable.
+    """
 
     digit: int
     confidence: float
     probabilities: np.ndarray = field(repr=False)
+    label: str = ""
+
+    def __post_init__(self):
+        probabilities = np.array(self.probabilities, np.float32)
+        probabilities.setflags(write=False)  # frozen: the hash must not change under it
+        object.__setattr__(self, "probabilities", probabilities)
+        if not self.label:
+            rest = 1.0 - float(probabilities.sum())
+            object.__setattr__(self, "label", NON_DIGIT if rest > float(probabilities.max()) else str(self.digit))
+
+    def _key(self) -> tuple:
+        return self.digit, self.confidence, self.label, self.probabilities.tobytes()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Prediction) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def top(self, k: int = 3) -> list[tuple[int, float]]:
+        """The ``k`` most probable digits as (digit, probability) pairs, most probable first."""
+        order = np.argsort(-self.probabilities, kind="stable")[:k]
+        return [(int(d), float(self.probabilities[d])) for d in order]
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``digit``, ``confidence``, ``label`` and ``probabilities`` as a list of 10 floats."""
+        return {"digit": self.digit, "confidence": self.confidence, "label": self.label,
+                "probabilities": [float(p) for p in self.probabilities]}
 
 
 @dataclass(frozen=True)
@@ -40,16 +73,28 @@ class Detection:
     digit: int
     confidence: float
 
+    def to_dict(self) -> dict:
+        """JSON-ready: ``digit``, ``confidence`` and ``box`` as [x, y, w, h]."""
+        return {"digit": self.digit, "confidence": self.confidence, "box": [int(v) for v in self.box]}
+
 
 @dataclass(frozen=True)
 class Number:
     """Neighbouring digits on one line read left to right: ``text`` such as "2026", the ``box`` around them,
-    the ``digits`` themselves and a ``confidence`` (the product of theirs)."""
+    the ``digits`` themselves (a tuple of Detection) and a ``confidence`` (the product of theirs)."""
 
     text: str
     box: Box
-    digits: list[Detection]
+    digits: tuple[Detection, ...]
     confidence: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "digits", tuple(self.digits))  # a tuple keeps the number hashable
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``text``, ``confidence``, ``box`` as [x, y, w, h] and ``digits`` as Detection dicts."""
+        return {"text": self.text, "confidence": self.confidence, "box": [int(v) for v in self.box],
+                "digits": [d.to_dict() for d in self.digits]}
 
 
 class DigitRecognizer:
@@ -62,13 +107,20 @@ class DigitRecognizer:
     min_confidence : detections whose top probability is below this are dropped, in [0, 1].
     ink : ``"dark"`` for dark ink on light paper (default) or ``"light"`` for light ink on a dark surface.
     min_height : the smallest digit height in pixels that ``recognize`` looks for.
+    providers : onnxruntime execution providers in order of preference (default: the CPU), e.g.
+        ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` with onnxruntime-gpu.
+    session_options : an ``onnxruntime.SessionOptions`` to use as given instead of ``threads``.
+
+    OpenCV's own thread count is left as the process has it (the library never changes
+    process-wide settings); ``digits-bench`` measures with ``cv2.setNumThreads(1)``.
 
     A recognizer is thread-safe: its methods keep no per-call state, and onnxruntime
     sessions may be run from several threads at once.
     """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
-                 ink: str = "dark", min_height: int = MIN_HEIGHT):
+                 ink: str = "dark", min_height: int = MIN_HEIGHT, providers: list | None = None,
+                 session_options=None):
         if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) \
                 or not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"min_confidence must be a number in [0, 1], got {min_confidence!r}")
@@ -78,10 +130,15 @@ class DigitRecognizer:
             raise InputError(f"min_height must be a whole number of pixels >= 4, got {min_height!r}")
         if model is not None and not isinstance(model, (str, os.PathLike)):
             raise InputError(f"model must be a path to an .onnx file, got {type(model).__name__}")
-        self.model = OnnxModel(model, threads)
+        self.model = OnnxModel(model, threads, providers, session_options)
         self.min_confidence = float(min_confidence)
         self.ink = ink
         self.min_height = min_height
+
+    @property
+    def model_version(self) -> int:
+        """The model's version (ONNX ``model_version``, set by ``digits-export --model-version``)."""
+        return self.model.version
 
     # -- single digits -------------------------------------------------------------------------
     def classify(self, image: np.ndarray) -> Prediction:
@@ -89,11 +146,14 @@ class DigitRecognizer:
         return self.classify_batch([image])[0]
 
     def classify_batch(self, images) -> list[Prediction]:
-        """Read a list (or an (N, H, W[, C]) array) of single-digit images in one model call."""
-        if isinstance(images, np.ndarray) and images.ndim in (2, 3) and images.dtype != object \
-                and (images.ndim == 2 or images.shape[-1] > 4):
-            raise InputError(f"classify_batch takes a list of images or an (N, H, W[, C]) array, got shape "
-                             f"{images.shape}; use classify() for a single image")
+        """Read single-digit images in one model call: a list of images, an (N, H, W) grey array or an
+        (N, H, W, C) array with C = 1, 3 (BGR) or 4 (BGRA)."""
+        if isinstance(images, np.ndarray) and images.dtype != object:
+            single = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] in (1, 3, 4))
+            if single or images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3, 4)):
+                raise InputError(f"classify_batch takes a list of images, an (N, H, W) grey array or an "
+                                 f"(N, H, W, C) array, got shape {images.shape}"
+                                 + ("; for one image use classify(image) or pass [image]" if single else ""))
         if not isinstance(images, (list, tuple, np.ndarray)):
             raise InputError(f"classify_batch takes a list of images, got {type(images).__name__}")
         if len(images) == 0:
@@ -103,6 +163,7 @@ class DigitRecognizer:
 
     def _predict(self, crops: np.ndarray) -> list[Prediction]:
         probabilities = self._digit_probabilities(crops)
+        probabilities[crops.reshape(len(crops), -1).max(1) <= 0] = 0.0  # no ink: nothing to read
         digits = probabilities.argmax(1)
         return [Prediction(int(d), float(p[d]), p) for d, p in zip(digits, probabilities)]
 

@@ -22,6 +22,8 @@ import numpy as np
 
 from edge_infer import glyphs
 from edge_infer.group import Box, union
+from edge_infer.mnist import load_mnist
+from edge_infer.commands import add_version, run
 
 # Italic Hershey fonts: the cnn learns letters from Debian's handwriting and printed fonts, so these are held out.
 _ITALIC_FONTS = [cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
@@ -46,10 +48,8 @@ class SceneGenerator:
     def __init__(self, seed: int = 0, size: tuple[int, int] = (640, 480), digits: np.ndarray | None = None,
                  labels: np.ndarray | None = None, min_height: int = 15, max_numbers: int = 4, max_length: int = 4):
         if digits is None:
-            from train.data import load_mnist
-
-            mnist = load_mnist()
-            digits, labels = mnist.x_test, mnist.y_test
+            test = load_mnist()
+            digits, labels = test.x_test, test.y_test
         self.digits, self.labels = digits, labels
         self.rng = np.random.default_rng(seed)
         self.width, self.height = size
@@ -331,6 +331,7 @@ def measure(recognizer, generator: SceneGenerator, frames: int, blanks: int | No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_infer.scenes", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--blanks", type=int, help="blank frames for the false-detection rate (default frames/4)")
     parser.add_argument("--distractors", type=int, help="frames of letters and of scribbles each (default frames/10)")
@@ -343,8 +344,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="also read this many generated pages of each layout (grid, boxes, ...) and report each")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
-
     def job():
         generator = SceneGenerator(args.seed)
         if args.save:
@@ -382,7 +381,7 @@ def write_clip(generator: SceneGenerator, path: Path, scenes: int = 3, frames_pe
                fps: float = 8.0) -> list[dict]:
     """Write a short MPEG-4 video of ``scenes`` scenes, each held for ``frames_per_scene`` frames while the
     camera drifts a few pixels; return (and store as ``<path>.json``) the truth of every frame."""
-    from edge_infer._io import atomic_path, write_text
+    from edge_infer.files import atomic_path, write_text
 
     truth = []
     with atomic_path(path) as tmp:
@@ -410,7 +409,7 @@ def _moved(box: Box, shift: tuple[int, int]) -> Box:
 
 def save(generator: SceneGenerator, frames: int, folder: Path) -> None:
     """Write ``frames`` scenes as PNG files plus ``truth.json``."""
-    from edge_infer._io import atomic_path, write_text
+    from edge_infer.files import atomic_path, write_text
 
     folder.mkdir(parents=True, exist_ok=True)
     truth = {}

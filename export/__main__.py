@@ -1,5 +1,5 @@
-"""``python -m export`` is ``digits-export``."""
+"""``python -m edge_export`` is ``digits-export``."""
 
-from export.convert import main
+from edge_export.convert import main
 
 raise SystemExit(main())

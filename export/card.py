@@ -1,34 +1,39 @@
 """Write the model card (Markdown and JSON) of a shipped ONNX model from measurements made now.
 
-    python -m export.card edge_infer/models/digits-cnn.onnx --run runs/cnn
+    python -m edge_export.card edge_infer/models/digits-cnn.onnx --run runs/cnn
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import hashlib
 import platform
+import timeit
 from pathlib import Path
 
 import numpy as np
 
-from edge_infer._io import write_text
-from edge_infer.bench import timed
+from edge_infer.files import write_text
 from edge_infer.model import OnnxModel
-from train.data import load_mnist, model_input
-from train.metrics import read_digits
+from edge_train.data import load_mnist, model_input
+from edge_train.metrics import read_digits
+from edge_infer.commands import add_version, run
 
 COMMANDS = [
     "scripts/setup.sh dev",
     "digits-train --model cnn --out runs/cnn",
-    "digits-export runs/cnn/model.keras --out edge_infer/models/digits-cnn.onnx --quantize int8",
-    "python -m export.card edge_infer/models/digits-cnn.onnx --run runs/cnn",
+    "digits-export runs/cnn/model.keras --out edge_infer/models/digits-cnn.onnx --quantize int8 "
+    "--model-version {version}",
+    "python -m edge_export.card edge_infer/models/digits-cnn.onnx --run runs/cnn",
 ]
 
 
 def latency_us(model: OnnxModel, batch: np.ndarray) -> float:
     """Median wall time of one ``model.predict(batch)`` in microseconds, after a warm-up."""
-    return float(np.median(timed(lambda: model.predict(batch), runs=300, warmup=30)) * 1e6)
+    for _ in range(30):
+        model.predict(batch)
+    return float(np.median(timeit.repeat(lambda: model.predict(batch), number=1, repeat=300)) * 1e6)
 
 
 def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
@@ -37,6 +42,8 @@ def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
     return {
         "file": path.name,
         "bytes": path.stat().st_size,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "model_version": model.version,
         "test_accuracy": float(np.mean(read == y)),
         "test_errors": int(np.sum(read != y)),
         "latency_us_batch1_median": round(latency_us(model, x[:1]), 1),
@@ -49,7 +56,8 @@ def write_card(float_model: Path, run: Path | None = None) -> dict:
     """Measure the float model (and ``<stem>.int8.onnx`` beside it, if any); write ``<stem>.card.{json,md}``."""
     data = load_mnist()
     x = model_input(data.x_test)
-    card = {"model": measure(float_model, x, data.y_test), "commands": COMMANDS,
+    model = measure(float_model, x, data.y_test)
+    card = {"model": model, "commands": [c.format(version=model["model_version"]) for c in COMMANDS],
             "measured_on": f"{platform.machine()} {platform.processor() or ''}".strip() + ", onnxruntime, 1 thread",
             "data": data.source.split(":")[0]}
     int8 = float_model.with_name(float_model.stem + ".int8.onnx")
@@ -82,6 +90,8 @@ A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from
   {meta['polarity']} (MNIST polarity), crops made by recipe `{meta['recipe']}`.
 - **Output**: `{meta['output_name']}`, float32 (N, {len(meta['labels'].split(','))}) softmax probabilities for labels
   {meta['labels']}.
+- **Version**: {m['model_version']} (ONNX `model_version`; `DigitRecognizer().model_version` reports it).
+- **Files**: {"; ".join(f"`{r['file']}` sha256 `{r['sha256']}`" for _, r in rows)}.
 - **Cost**: {int(meta.get('multiply_adds', 0)):,} multiply-adds per image.
 - **Training**: real MNIST ({card['data']}); {trained}. Augmented with shifts, rotations, scale, shear,
   stroke thickness, blur and noise so it reads camera crops.
@@ -108,12 +118,11 @@ last command below to measure yours.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m export.card", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m edge_export.card", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("model", type=Path)
     parser.add_argument("--run", type=Path, help="the training run folder, for its epochs and time")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
-
     return run(lambda: print(_markdown(write_card(args.model, args.run))))
 
 

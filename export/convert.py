@@ -13,10 +13,12 @@ from pathlib import Path
 import onnx
 
 from edge_infer import contract
-from edge_infer._io import atomic_path, write_text
+from edge_infer.files import atomic_path, write_text
 from edge_infer.errors import ModelError
-from export.verify import verify
-from train.data import Mnist, load_mnist
+from edge_export.metadata import set_metadata, set_version
+from edge_export.verify import verify
+from edge_train.data import Mnist, load_mnist
+from edge_infer.commands import add_version, run
 
 MAX_OPSET = 18  # tf2onnx 1.17 supports up to opset 18
 
@@ -60,7 +62,7 @@ def multiply_adds(model) -> int:
     """Multiply-adds per image of a Keras model's Conv2D and Dense layers (the rest is negligible)."""
     import keras
 
-    from train.zoo import Highway
+    from edge_train.zoo import Highway
 
     total = 0
     for layer in model.layers:
@@ -75,16 +77,9 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
-def set_metadata(proto: onnx.ModelProto, props: dict[str, str]) -> None:
-    """Replace the model's metadata_props with ``props``."""
-    del proto.metadata_props[:]
-    for key, value in props.items():
-        proto.metadata_props.add(key=key, value=value)
-
-
-def describe(proto: onnx.ModelProto, outputs: int, **facts: str) -> onnx.ModelProto:
-    """Write the runtime contract of a model with ``outputs`` classes and ``facts`` into its metadata_props
-    (replacing older ones)."""
+def describe(proto: onnx.ModelProto, outputs: int, version: int = 1, **facts: str) -> onnx.ModelProto:
+    """Write the runtime contract of a model with ``outputs`` classes, its ``version`` (ONNX ``model_version``,
+    a whole number >= 1) and ``facts`` into its metadata_props (replacing older ones)."""
     import tensorflow as tf
     import tf2onnx
 
@@ -92,18 +87,19 @@ def describe(proto: onnx.ModelProto, outputs: int, **facts: str) -> onnx.ModelPr
         outputs, tensorflow=tf.__version__, tf2onnx=tf2onnx.__version__, onnx=onnx.__version__,
         exported=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts)
     set_metadata(proto, props)
+    set_version(proto, version)
     proto.producer_name, proto.doc_string = "edge-digits", "MNIST-style digit classifier for edge_infer"
     return proto
 
 
 def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quantize: str | None = None,
-           data: Mnist | None = None) -> dict:
+           data: Mnist | None = None, version: int = 1) -> dict:
     """Convert, check and verify ``model_path``; write ``out`` and ``<out stem>.verification.json``.
 
     Nothing is written at ``out`` unless the ONNX model agrees with Keras on every test image.
     Returns the verification report (with a ``quantization`` entry when ``quantize='int8'``).
     """
-    from train.evaluate import load_keras
+    from edge_train.evaluate import load_keras
 
     model_path, out = Path(model_path), Path(out)
     if not model_path.is_file():
@@ -123,14 +119,16 @@ def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quan
         raise ExportError(f"the ONNX model disagrees with Keras: {report['disagreements']} argmax differences, "
                           f"max |dp| {report['max_abs_diff']:.2e} (limit {report['tolerance']:.0e}); nothing written")
     report["multiply_adds"] = multiply_adds(model)
-    describe(proto, model.output_shape[-1], source_model=model.name, source_file=model_path.name,
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ExportError(f"the model version must be a whole number >= 1, got {version!r}")
+    describe(proto, model.output_shape[-1], version, source_model=model.name, source_file=model_path.name,
              test_accuracy=f"{report['onnx_accuracy']:.6f}", opset=str(opset),
              multiply_adds=str(report["multiply_adds"]))
     with atomic_path(out) as tmp:
         onnx.save(proto, tmp)
     report["model"], report["bytes"] = str(out), out.stat().st_size
     if quantize == "int8":
-        from export.quantize import quantize_int8
+        from edge_export.quantize import quantize_int8
 
         report["quantization"] = quantize_int8(out, data)
     write_text(sidecar(out), json.dumps(report, indent=1))
@@ -144,17 +142,19 @@ def sidecar(model: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="digits-export", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("model", type=Path, help="a .keras model from digits-train")
     parser.add_argument("--out", type=Path, help="the .onnx file to write (default: beside MODEL)")
     parser.add_argument("--opset", type=int, default=MAX_OPSET)
     parser.add_argument("--quantize", choices=["int8"], help="also write a static int8 model, kept only if accurate")
     parser.add_argument("--data", help="path to mnist.npz or a folder of IDX files")
+    parser.add_argument("--model-version", type=int, default=1,
+                        help="the model's version (ONNX model_version; the recognizer reports it), default 1")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
-
     def job():
         out = args.out or args.model.with_suffix(".onnx")
-        report = export(args.model, out, args.opset, args.quantize, load_mnist(args.data) if args.data else None)
+        report = export(args.model, out, args.opset, args.quantize, load_mnist(args.data) if args.data else None,
+                        args.model_version)
         print(json.dumps({k: v for k, v in report.items() if k != "quantization"}, indent=1))
         print(f"verified: {report['images']} test images, argmax agrees on all, max |dp| "
               f"{report['max_abs_diff']:.2e}; wrote {out} ({report['bytes'] / 1024:.0f} KiB)")

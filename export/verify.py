@@ -6,8 +6,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from train.data import Mnist, model_input
-from train.metrics import read_digits
+from edge_train.data import Mnist, model_input
+from edge_train.metrics import read_digits
 
 TOLERANCE = 1e-4  # largest allowed |p_keras - p_onnx| for any image and class
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def mnist():
-    from train.data import load_mnist
+    from edge_train.data import load_mnist
 
     return load_mnist()
 
@@ -25,8 +25,8 @@ def small_keras_model(mnist, tmp_path_factory):
     """mlp-small trained for one epoch on 5,000 real MNIST images and saved as .keras."""
     import keras
 
-    from train.data import model_input
-    from train.zoo import build_model
+    from edge_train.data import model_input
+    from edge_train.zoo import build_model
 
     keras.utils.set_random_seed(0)
     model = build_model("mlp-small")
@@ -39,7 +39,7 @@ def small_keras_model(mnist, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_onnx_model(small_keras_model, mnist):
-    from export import export
+    from edge_export import export
 
     out = small_keras_model.with_suffix(".onnx")
     export(small_keras_model, out, data=mnist)

@@ -7,7 +7,7 @@ import pytest
 
 from edge_infer import glyphs
 from edge_infer.contract import NUM_CLASSES
-from train.augment import AugmentedBatches, as_crop, non_digit
+from edge_train.augment import AugmentedBatches, as_crop, non_digit
 
 
 def test_batches_with_non_digits_have_eleven_classes(mnist):

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from train.data import DataError, load_mnist, read_mnist_pickle
+from edge_train.data import DataError, load_mnist, read_mnist_pickle
 
 SIZES = {"train": 60_000, "test": 10_000}
 
@@ -157,5 +157,5 @@ def test_wrong_shapes_and_labels(tmp_path, arrays):
 def test_cli_reports_missing_data_cleanly(tmp_path):
     from conftest import assert_clean_error, run_cli
 
-    result = run_cli("train", "--model", "mlp-small", "--data", str(tmp_path / "none.npz"), "--out", str(tmp_path))
+    result = run_cli("edge_train", "--model", "mlp-small", "--data", str(tmp_path / "none.npz"), "--out", str(tmp_path))
     assert_clean_error(result, "does not exist")

@@ -10,11 +10,11 @@ import onnx
 import pytest
 
 from conftest import assert_clean_error, run_cli
-from train.data import model_input
+from edge_train.data import model_input
 from edge_infer import ModelError
 from edge_infer.contract import mismatches, read_metadata
 from edge_infer.model import OnnxModel
-from export import ExportError, export
+from edge_export import ExportError, export
 
 
 def test_round_trip_gives_the_same_predictions(small_keras_model, small_onnx_model, mnist):
@@ -48,7 +48,7 @@ def test_metadata_is_written_and_read_back(small_onnx_model):
 
 def test_failed_verification_leaves_no_file(small_keras_model, mnist, tmp_path, monkeypatch):
     """Tamper with a weight between conversion and verification: the export must refuse to write."""
-    import export.convert as convert
+    import edge_export.convert as convert
 
     real = convert.to_onnx
 
@@ -76,7 +76,7 @@ def test_failed_export_keeps_the_previous_model(small_keras_model, mnist, tmp_pa
 
 
 def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
-    from export.quantize import quantize_int8
+    from edge_export.quantize import quantize_int8
 
     target = tmp_path / "small.int8.onnx"
     report = quantize_int8(small_onnx_model, mnist, out=target)
@@ -90,14 +90,35 @@ def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
                           == mnist.y_test[:2000]).mean()
         assert accuracy >= float_accuracy - 0.01
         assert int8.metadata["quantization"].startswith("int8-static-")
+        assert float(int8.metadata["test_accuracy"]) == pytest.approx(report["int8_accuracy"], abs=1e-6)
+    assert report["why_format"]
+
+
+def test_quantization_format_is_chosen_only_beyond_noise():
+    from edge_export.quantize import PREFERRED, _choose
+
+    noisy = {"QOperator": np.array([100e-6, 130e-6, 110e-6]), "QDQ": np.array([115e-6, 105e-6, 125e-6])}
+    assert _choose(noisy)[0] == PREFERRED  # 110 vs 115 us, while rounds spread by 30 us
+    clear = {"QOperator": np.array([60e-6, 62e-6, 61e-6]), "QDQ": np.array([115e-6, 118e-6, 116e-6])}
+    chosen, why = _choose(clear)
+    assert chosen == "QOperator" and "faster by 55 us" in why
+
+
+def test_model_version_is_written(small_keras_model, mnist, tmp_path):
+    out = tmp_path / "v3.onnx"
+    export(small_keras_model, out, data=mnist, version=3)
+    assert onnx.load(str(out)).model_version == 3
+    assert OnnxModel(out).version == 3 and OnnxModel(out).metadata["model_version"] == "3"
+    with pytest.raises(ExportError, match="whole number >= 1"):
+        export(small_keras_model, tmp_path / "v0.onnx", data=mnist, version=0)
 
 
 def test_cli_errors(tmp_path):
-    assert_clean_error(run_cli("export", str(tmp_path / "missing.keras")), "does not exist")
+    assert_clean_error(run_cli("edge_export", str(tmp_path / "missing.keras")), "does not exist")
     (tmp_path / "notes.txt").write_text("hello")
-    assert_clean_error(run_cli("export", str(tmp_path / "notes.txt")), "not a .keras file")
+    assert_clean_error(run_cli("edge_export", str(tmp_path / "notes.txt")), "not a .keras file")
     (tmp_path / "fake.keras").write_text("hello")
-    assert_clean_error(run_cli("export", str(tmp_path / "fake.keras")), "not a loadable keras model")
+    assert_clean_error(run_cli("edge_export", str(tmp_path / "fake.keras")), "not a loadable keras model")
 
 
 def test_wrong_input_shape_is_refused(tmp_path, mnist):

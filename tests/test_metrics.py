@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from train.metrics import confusion_matrix, report
+from edge_train.metrics import confusion_matrix, report
 
 
 def test_confusion_matrix_rows_are_truth():

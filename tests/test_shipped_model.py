@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from train.data import model_input
-from train.metrics import read_digits
+from edge_train.data import model_input
+from edge_train.metrics import read_digits
 from edge_infer.model import OnnxModel, default_model_path
 
 CARD = default_model_path().with_name("digits-cnn.card.json")
@@ -37,6 +37,19 @@ def test_int8_model_matches_its_card(mnist):
     accuracy = _accuracy(path, mnist)
     assert accuracy == pytest.approx(card["int8"]["test_accuracy"], abs=1e-4)
     assert accuracy >= card["model"]["test_accuracy"] - 0.002
+
+
+def test_card_records_each_shipped_file_s_hash_and_version():
+    import hashlib
+
+    card = json.loads(CARD.read_text())
+    for entry in (card["model"], card.get("int8")):
+        if entry:
+            path = default_model_path().with_name(entry["file"])
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], f"{path.name} is not its card's"
+            assert OnnxModel(path).version == entry["model_version"] >= 1
+    shipped = {p.name for p in default_model_path().parent.glob("*.onnx")}
+    assert shipped == {e["file"] for e in (card["model"], card.get("int8")) if e}, "every shipped model has a card"
 
 
 def test_card_markdown_states_the_measured_figures():

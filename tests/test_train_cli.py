@@ -15,7 +15,7 @@ def _is_png(path):
 
 def test_train_writes_a_full_run_folder(tmp_path):
     out = tmp_path / "run"
-    result = run_cli("train", "--model", "highway", "--limit", "3000", "--epochs", "2", "--out", str(out))
+    result = run_cli("edge_train", "--model", "highway", "--limit", "3000", "--epochs", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "test accuracy" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text())
@@ -31,7 +31,7 @@ def test_train_writes_a_full_run_folder(tmp_path):
     assert (out / "model.keras").is_file()
     assert not list(out.glob(".*tmp*")), "a temporary file was left behind"
 
-    evaluated = run_cli("train.evaluate", str(out / "model.keras"), "--out", str(tmp_path / "eval"))
+    evaluated = run_cli("edge_train.evaluate", str(out / "model.keras"), "--out", str(tmp_path / "eval"))
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     again = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert abs(again["accuracy"] - metrics["accuracy"]) < 1e-9
@@ -41,7 +41,7 @@ def test_train_writes_a_full_run_folder(tmp_path):
 
 def test_evaluate_onnx_gives_the_same_report(small_keras_model, small_onnx_model, tmp_path):
     for model, out in ((small_keras_model, tmp_path / "k"), (small_onnx_model, tmp_path / "o")):
-        result = run_cli("train.evaluate", str(model), "--out", str(out))
+        result = run_cli("edge_train.evaluate", str(model), "--out", str(out))
         assert result.returncode == 0, result.stderr[-2000:]
     keras_report = json.loads((tmp_path / "k" / "metrics.json").read_text())
     onnx_report = json.loads((tmp_path / "o" / "metrics.json").read_text())
@@ -49,13 +49,13 @@ def test_evaluate_onnx_gives_the_same_report(small_keras_model, small_onnx_model
 
 
 def test_evaluate_bad_model_files(tmp_path):
-    assert_clean_error(run_cli("train.evaluate", str(tmp_path / "missing.keras")), "does not exist")
+    assert_clean_error(run_cli("edge_train.evaluate", str(tmp_path / "missing.keras")), "does not exist")
     (tmp_path / "junk.keras").write_bytes(b"not a zip")
-    assert_clean_error(run_cli("train.evaluate", str(tmp_path / "junk.keras")), "not a loadable keras model")
+    assert_clean_error(run_cli("edge_train.evaluate", str(tmp_path / "junk.keras")), "not a loadable keras model")
     (tmp_path / "junk.onnx").write_bytes(b"\x08\x01garbage")
-    assert_clean_error(run_cli("train.evaluate", str(tmp_path / "junk.onnx")), "not a valid onnx model")
+    assert_clean_error(run_cli("edge_train.evaluate", str(tmp_path / "junk.onnx")), "not a valid onnx model")
 
 
 def test_unknown_model_name(tmp_path):
-    result = run_cli("train", "--model", "resnet", "--out", str(tmp_path))
+    result = run_cli("edge_train", "--model", "resnet", "--out", str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr and "Traceback" not in result.stderr

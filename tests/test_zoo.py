@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from train.data import model_input
-from train.zoo import MODELS, Highway, build_model, gate_activity, list_models
+from edge_train.data import model_input
+from edge_train.zoo import MODELS, Highway, build_model, gate_activity, list_models
 
 
 def test_registry_lists_the_five_models():

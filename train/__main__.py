@@ -1,5 +1,5 @@
-"""``python -m train`` is ``digits-train``."""
+"""``python -m edge_train`` is ``digits-train``."""
 
-from train.fit import main
+from edge_train.fit import main
 
 raise SystemExit(main())

@@ -12,9 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from edge_infer._io import write_text
-from train import metrics, plots
-from train.data import Mnist, load_mnist, model_input
+from edge_infer.files import write_text
+from edge_train import metrics, plots
+from edge_train.data import Mnist, load_mnist, model_input
+from edge_infer.commands import add_version, run
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
@@ -37,7 +38,7 @@ def write_report(model, data: Mnist, out: str | Path, history: dict | None = Non
     if history:
         figures.append(plots.curves(history, out / "curves.png"))
     if hasattr(model, "layers"):
-        from train.zoo import gate_activity
+        from edge_train.zoo import gate_activity
 
         activity = gate_activity(model, x_test)
         if activity:
@@ -75,7 +76,7 @@ def load_keras(path: str | Path):
     """Load a ``.keras`` file, turning Keras' deep errors into one clear line."""
     import keras
 
-    import train.zoo  # noqa: F401  (registers the Highway layer for deserialisation)
+    import edge_train.zoo  # noqa: F401  (registers the Highway layer for deserialisation)
 
     try:
         return keras.saving.load_model(path)
@@ -85,12 +86,11 @@ def load_keras(path: str | Path):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="digits-evaluate", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("model", type=Path, help="a .keras or .onnx model")
     parser.add_argument("--out", type=Path, help="report folder (default: MODEL's folder/eval-MODELNAME)")
     parser.add_argument("--data", help="path to mnist.npz or a folder of IDX files")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
-
     def job():
         out = args.out or args.model.parent / f"eval-{args.model.stem}{args.model.suffix.replace('.', '-')}"
         report = write_report(load_predictor(args.model), load_mnist(args.data), out)

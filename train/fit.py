@@ -13,10 +13,11 @@ from pathlib import Path
 
 import keras
 
-from edge_infer._io import atomic_path, write_text
-from train.augment import AugmentedBatches
-from train.data import Mnist, load_mnist, model_input
-from train import zoo
+from edge_infer.files import atomic_path, write_text
+from edge_train.augment import AugmentedBatches
+from edge_train.data import Mnist, load_mnist, model_input
+from edge_train import zoo
+from edge_infer.commands import add_version, run
 
 MODEL_FILE = "model.keras"
 
@@ -47,7 +48,7 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
 
     Returns the metrics dict also written to ``out/metrics.json``.
     """
-    from train.evaluate import write_report
+    from edge_train.evaluate import write_report
 
     recipe = zoo.recipe(name)
     out = Path(out or f"runs/{name}")
@@ -97,6 +98,7 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="digits-train", description=__doc__.splitlines()[0])
+    add_version(parser)
     parser.add_argument("--model", default="cnn", choices=zoo.list_models())
     parser.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
     parser.add_argument("--batch-size", type=int)
@@ -105,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", help="path to mnist.npz or a folder of IDX files")
     args = parser.parse_args(argv)
-    from edge_infer._cli import run
     return run(lambda: _summary(train(args.model, args.out, epochs=args.epochs, batch_size=args.batch_size,
                                       limit=args.limit, seed=args.seed,
                                       data=load_mnist(args.data) if args.data else None)))

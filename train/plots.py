@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from edge_infer._io import atomic_path  # noqa: E402
+from edge_infer.files import atomic_path  # noqa: E402
 
 
 def _save(fig, path: Path) -> Path:
