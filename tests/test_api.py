@@ -15,7 +15,7 @@ from conftest import ROOT
 from edge_infer import DigitRecognizer, InputError, ModelError
 from edge_infer.scenes import SceneGenerator
 
-CLI_MODULES = {"cli", "bench", "scenes", "pages", "realphotos", "commands", "__main__"}  # these may print
+CLI_MODULES = {"cli", "bench", "batch", "scenes", "pages", "realphotos", "commands", "__main__"}  # commands print
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,7 @@ def test_an_image_without_ink_gets_no_confidence(rec, blank):
     assert p.confidence == 0.0 and p.label == "non-digit" and not p.probabilities.any()
 
 
+@pytest.mark.slow
 def test_classify_matches_the_model_on_all_of_mnist(rec, mnist):
     """The public API's crops are MNIST's own: its accuracy on the 10,000 test images is the model's, within
     0.05 points."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import run_cli
 
 
+@pytest.mark.slow
 def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
     out = tmp_path / "bench.json"
     photos = _photos(tmp_path / "photos", mnist)

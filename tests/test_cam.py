@@ -53,6 +53,7 @@ def test_no_camera_falls_back_to_the_demo_clip():
     assert len(_lines(result)) == 5
 
 
+@pytest.mark.slow
 def test_headless_generated_video_and_saved_video(tmp_path):
     clip = tmp_path / "scenes.mp4"
     truth = write_clip(SceneGenerator(seed=99), clip, scenes=4, frames_per_scene=6)
@@ -68,6 +69,7 @@ def test_headless_generated_video_and_saved_video(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
+@pytest.mark.slow
 def test_image_mode_writes_annotated_copies(tmp_path):
     generator = SceneGenerator(seed=5)
     paths, texts = [], []
@@ -91,6 +93,7 @@ def test_image_mode_writes_annotated_copies(tmp_path):
         assert annotated.shape == original.shape and np.any(annotated != original)
 
 
+@pytest.mark.slow
 def test_folder_source(tmp_path):
     generator = SceneGenerator(seed=6)
     for i in range(3):
@@ -124,6 +127,7 @@ def _truncated_avi(tmp_path):
     return truncated
 
 
+@pytest.mark.slow
 def test_source_that_fails_midway_is_retried_then_exits_cleanly(tmp_path):
     truncated = _truncated_avi(tmp_path)
     source = VideoSource(str(truncated), retries=2, backoff=0.01)
@@ -174,6 +178,7 @@ def xvfb(tmp_path):
     server.wait(5)
 
 
+@pytest.mark.slow
 def test_window_mode_under_xvfb(xvfb, tmp_path):
     from PIL import ImageGrab
 
@@ -196,6 +201,7 @@ def test_window_mode_under_xvfb(xvfb, tmp_path):
     assert app.returncode == 130 and "interrupted" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_window_keys_under_xvfb(xvfb, tmp_path):
     """t shows the threshold view, s saves a snapshot, q quits cleanly; keys typed with xdotool."""
     from PIL import ImageGrab
@@ -229,6 +235,7 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
     assert snapshot["detections"] and cv2.imread(str(snaps[1])).shape == (480, 640, 3)
 
 
+@pytest.mark.slow
 def test_drawing_pad_reads_a_drawn_seven(xvfb, tmp_path):
     """Draw a 7 with the mouse (xdotool): it is boxed and read, with the top-3 probability bars."""
     from PIL import ImageGrab

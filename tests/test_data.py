@@ -154,6 +154,7 @@ def test_wrong_shapes_and_labels(tmp_path, arrays):
         load_mnist(tmp_path / "labels.npz")
 
 
+@pytest.mark.slow
 def test_cli_reports_missing_data_cleanly(tmp_path):
     from conftest import assert_clean_error, run_cli
 

@@ -16,6 +16,8 @@ from edge_infer.contract import mismatches, read_metadata
 from edge_infer.model import OnnxModel
 from edge_export import ExportError, export
 
+pytestmark = pytest.mark.slow  # trains or exports with TensorFlow
+
 
 def test_round_trip_gives_the_same_predictions(small_keras_model, small_onnx_model, mnist):
     x = model_input(mnist.x_test[:2000])

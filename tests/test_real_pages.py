@@ -270,6 +270,7 @@ def test_cuts_fall_where_touching_digits_meet():
     assert cuts(np.zeros((40, 6), np.float32)) == []
 
 
+@pytest.mark.slow
 def test_scenes_command_reads_distractors_and_pages():
     """The commands the README quotes: letters and scribbles alone, and pages alone, each print their figures."""
     from conftest import run_cli

@@ -49,6 +49,7 @@ def test_batch_matches_single(rec, mnist):
     assert rec.classify_batch([]) == []
 
 
+@pytest.mark.slow
 def test_scene_metrics(rec):
     """Regression alarms on the camera scenes (seed 7, 150 frames), pinned under what the shipped model measures:
     recall 0.932, precision 0.989, digit accuracy 0.988 (the target is 0.99 each; recall is the gap: big marker
@@ -61,6 +62,7 @@ def test_scene_metrics(rec):
     assert result["false_detections_per_blank_frame"] == 0
 
 
+@pytest.mark.slow
 def test_read_numbers_groups_digits_into_numbers(rec):
     generator = SceneGenerator(seed=11, max_numbers=3, max_length=4)
     matched = total = 0
@@ -138,6 +140,7 @@ def test_rejects_what_is_not_a_digit(rec):
     assert rec.recognize(np.zeros((480, 640), np.uint8)) == []
 
 
+@pytest.mark.slow
 def test_rejects_letters_and_scribbles(rec):
     """Photographed letters in fonts the model never trained on, and random scribbles: most are not read.
 

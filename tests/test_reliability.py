@@ -28,6 +28,7 @@ def rec():
     return DigitRecognizer()
 
 
+@pytest.mark.slow
 def test_soak_2000_frames_memory_and_determinism(rec):
     generator = SceneGenerator(seed=21)
     reference = generator.scene().frame
@@ -45,6 +46,7 @@ def test_soak_2000_frames_memory_and_determinism(rec):
     assert growth < 25 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB over 1,800 frames"
 
 
+@pytest.mark.slow
 def test_shared_by_four_threads_matches_serial(rec):
     generator = SceneGenerator(seed=22)
     frames = [generator.scene().frame for _ in range(24)]
@@ -92,6 +94,7 @@ def _valid(result):
         and result.probabilities.shape == (10,)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(arrays())
 def test_fuzz_arrays(rec, array):

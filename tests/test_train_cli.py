@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import assert_clean_error, run_cli
+
+pytestmark = pytest.mark.slow  # trains or exports with TensorFlow
 
 PLOTS = {"curves.png", "confusion_matrix.png", "misclassified.png"}
 

@@ -9,6 +9,8 @@ import pytest
 from edge_train.data import model_input
 from edge_train.zoo import MODELS, Highway, build_model, gate_activity, list_models
 
+pytestmark = pytest.mark.slow  # trains or exports with TensorFlow
+
 
 def test_registry_lists_the_five_models():
     assert list_models() == ["mlp-small", "mlp-dropout-bn", "highway", "mlp-tiny", "cnn"]
