@@ -112,6 +112,8 @@ def fit_mnist(ink: np.ndarray) -> np.ndarray:
         small = cv2.resize(small, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     small = small * (1.0 / max(float(small.max()), 1e-6))  # downscaling greys out thin strokes; MNIST's saturate
     moments = cv2.moments(small)
+    if moments["m00"] <= 0:  # specks that resizing averaged away: no ink left
+        return out
     left = round(INPUT_SIZE / 2 - moments["m10"] / moments["m00"])
     top = round(INPUT_SIZE / 2 - moments["m01"] / moments["m00"])
     rows, cols = small.shape

@@ -235,3 +235,31 @@ def test_bench_batch_reports_rates_and_goals(ray_local):
         two["images_per_second"] / one["images_per_second"] / 2)
     assert goals["batch_ray_overhead"]["measured"] == pytest.approx(
         1 - rates["digits-batch, Ray, 2 actors"]["images_per_second"] / two["images_per_second"])
+
+
+def test_progress_bar_only_on_a_terminal(images, tmp_path):
+    """On a terminal, stderr shows a progress bar; in a pipe or a log, only the summary line."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal's size
+    process = subprocess.Popen([str(BIN / "digits-batch"), *images[:3], "--out", str(tmp_path / "t.jsonl"),
+                                "--workers", "1"], stderr=secondary, stdout=subprocess.DEVNULL)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=120) == 0
+    assert b"3/3" in seen and (b"image/s" in seen or b"s/image" in seen)
+    piped = _cli(*images[:3], "--out", str(tmp_path / "p.jsonl"), "--workers", "1")
+    assert piped.stderr.strip().splitlines() == [line for line in piped.stderr.strip().splitlines()
+                                                 if line.startswith("digits-batch: read 3 images")]

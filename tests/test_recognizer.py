@@ -73,7 +73,7 @@ def test_read_numbers_groups_digits_into_numbers(rec):
         texts = {n.text for n in numbers}
         matched += sum(text in texts for _, text in scene.numbers)
         total += len(scene.numbers)
-    assert matched / total >= 0.85
+    assert matched / total >= 0.85  # regression alarm: the shipped model measures 0.853 (scenes target 0.95)
 
 
 def _paper(height=480, width=640):
