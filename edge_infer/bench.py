@@ -158,6 +158,7 @@ def bench_batch(count: int, seed: int = 5) -> list[dict]:
     """digits-batch on ``count`` generated 1280x960 pages saved as JPEG: images per second on 1 and 2 local
     workers and on Ray with 2 actors (started before the clock, as a cluster would be)."""
     from edge_infer.batch import _import_ray, read_files, read_files_ray
+    from edge_infer.capture import write_image
     from edge_infer.pages import PageGenerator
 
     generator = PageGenerator(seed, size=(1280, 960))
@@ -166,7 +167,7 @@ def bench_batch(count: int, seed: int = 5) -> list[dict]:
         paths = []
         for i in range(count):
             paths.append(str(Path(tmp) / f"{i:05d}.jpg"))
-            cv2.imwrite(paths[-1], generator.page().frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            write_image(paths[-1], generator.page().frame)
 
         def rate(name, records):
             start = time.perf_counter()

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from edge_infer.errors import SourceError
+from edge_infer.files import write_bytes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 RETRIES = 4  # reconnection attempts for a live source that stops delivering
@@ -139,6 +140,18 @@ def read_image(path: str | Path) -> np.ndarray:
     if image is None:
         raise SourceError(f"cannot read image {path}: the file is empty, truncated or not an image")
     return image
+
+
+def write_image(path: str | Path, image: np.ndarray) -> None:
+    """Write ``image`` atomically in the format of ``path``'s suffix. It is encoded by ``cv2.imencode`` and written
+    as bytes, so paths with any characters work on every OS; a failed encoding raises SourceError."""
+    try:
+        ok, data = cv2.imencode(Path(path).suffix or ".png", image)
+    except cv2.error:
+        ok = False
+    if not ok:
+        raise SourceError(f"cannot encode an image for {path}; use a suffix OpenCV writes, such as .png or .jpg")
+    write_bytes(path, data.tobytes())
 
 
 def open_source(spec: str | int) -> Source:

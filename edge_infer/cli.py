@@ -23,7 +23,7 @@ import numpy as np
 
 from edge_infer import draw
 from edge_infer.files import atomic_path, write_text
-from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source
+from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source, write_image
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
@@ -165,9 +165,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
 def _snapshot(folder: Path, frame: Frame, found, numbers, ms: float, annotated: np.ndarray) -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     png = folder / f"snapshot-{stamp}.png"
-    with atomic_path(png) as tmp:
-        if not cv2.imwrite(str(tmp), annotated):
-            raise SourceError(f"cannot write snapshot {png}")
+    write_image(png, annotated)
     write_text(png.with_suffix(".json"), json.dumps(record(frame, found, numbers, ms), indent=1))
     print(f"saved {png}", file=sys.stderr)
 
@@ -178,8 +176,7 @@ def images(paths: list[Path], out: Path, rec: DigitRecognizer, as_json: bool) ->
     for frame in source.frames():
         found, numbers, ms = _read(rec, frame.image)
         target = out / f"{Path(frame.name).stem}.annotated.png"
-        with atomic_path(target) as tmp:
-            cv2.imwrite(str(tmp), draw.detections(frame.image.copy(), found, numbers))
+        write_image(target, draw.detections(frame.image.copy(), found, numbers))
         if as_json:
             print(json.dumps({**record(frame, found, numbers, ms), "annotated": str(target)}))
         else:

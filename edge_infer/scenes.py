@@ -409,15 +409,15 @@ def _moved(box: Box, shift: tuple[int, int]) -> Box:
 
 def save(generator: SceneGenerator, frames: int, folder: Path) -> None:
     """Write ``frames`` scenes as PNG files plus ``truth.json``."""
-    from edge_infer.files import atomic_path, write_text
+    from edge_infer.capture import write_image
+    from edge_infer.files import write_text
 
     folder.mkdir(parents=True, exist_ok=True)
     truth = {}
     for i in range(frames):
         scene = generator.scene()
         name = f"scene-{i:04d}.png"
-        with atomic_path(folder / name) as tmp:
-            cv2.imwrite(str(tmp), scene.frame)
+        write_image(folder / name, scene.frame)
         truth[name] = {"digits": scene.digits, "numbers": scene.numbers}
     write_text(folder / "truth.json", json.dumps(truth, indent=1))
 

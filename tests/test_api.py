@@ -131,3 +131,17 @@ def test_the_readme_one_liner_reads_any_path(rec, tmp_path):
     cv2.imencode(".png", frame)[1].tofile(str(path))
     assert np.array_equal(read_image(path), frame)
     assert rec.recognize(read_image(path)) == rec.recognize(frame)
+
+
+def test_images_are_written_atomically_to_any_path(tmp_path):
+    from edge_infer import SourceError
+    from edge_infer.capture import read_image, write_image
+
+    frame = SceneGenerator(seed=6).scene().frame
+    target = tmp_path / "Ergebnis über alles.png"
+    target.write_bytes(b"previous")
+    write_image(target, frame)
+    assert np.array_equal(read_image(target), frame)
+    with pytest.raises(SourceError, match="cannot encode"):
+        write_image(tmp_path / "x.unknown", frame)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
