@@ -28,6 +28,7 @@ from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
 from edge_infer.segment import layers
+from edge_infer.track import frame_weight
 from edge_infer.commands import add_version, run
 
 WINDOW = "edge-digits"
@@ -54,13 +55,15 @@ def has_display() -> bool:
     return True
 
 
-def record(frame: Frame, found: list[Detection], numbers: list[Number], ms: float) -> dict:
-    """The JSON-ready result of one frame (with the file it came from, for image sources)."""
+def record(frame: Frame, found: list[Detection], numbers: list, ms: float, raw: list[Number] | None = None) -> dict:
+    """The JSON-ready result of one frame (with the file it came from, for image sources): ``numbers`` as shown
+    (tracked, when ``raw`` holds the frame's own reading, which goes to ``raw_numbers``)."""
     return {
         "frame": frame.index, "time": round(frame.time, 3), **({"image": frame.name} if frame.name else {}),
         "ms": round(ms, 2),
         "detections": [d.to_dict() for d in found],
         "numbers": [n.to_dict() for n in numbers],
+        **({"raw_numbers": [n.to_dict() for n in raw]} if raw is not None else {}),
     }
 
 
@@ -106,6 +109,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
     if not window and not args.headless:
         print("no display found; running headless (one JSON line per frame)", file=sys.stderr)
     video = not isinstance(source, ImageSource)
+    tracker = rec.tracker() if video and not args.no_track else None  # images are read one by one
     # In a window, files play at their own speed like a camera; headless, every file frame is read.
     drop = source.live or (window and video)
     pace = source.fps if window and video and not source.live else (1.0 if window and not video else 0.0)
@@ -123,12 +127,13 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 frame = grabber.next()
                 if frame is None:
                     break
-                found, numbers, ms = _read(rec, frame.image)
+                found, raw, ms = _read(rec, frame.image)
+                numbers = tracker.observe(raw, frame_weight(frame.image), frame.image.shape[:2]) if tracker else raw
                 now = time.perf_counter()
                 interval = 0.9 * interval + 0.1 * (now - tick) if interval else now - tick  # smoothed s/frame
                 tick, shown = now, shown + 1
                 if not window:
-                    print(json.dumps(record(frame, found, numbers, ms)), flush=True)
+                    print(json.dumps(record(frame, found, numbers, ms, raw if tracker else None)), flush=True)
                 annotated = draw.detections(frame.image.copy(), found, numbers) if window or out else None
                 if out:
                     out.write(annotated)
@@ -257,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headless", action="store_true", help="no window: print one JSON line per frame")
     parser.add_argument("--save-video", type=Path, help="write the annotated video here (.mp4)")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after N frames")
+    parser.add_argument("--no-track", action="store_true",
+                        help="show each frame's own reading (tracking is on for cameras, videos and streams)")
     parser.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for 's' snapshots")
     parser.add_argument("--draw", action="store_true", help="open the drawing pad")
     _common(parser)

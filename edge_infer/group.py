@@ -60,3 +60,27 @@ def runs(line: Sequence[T], gap: float = GAP) -> list[list[T]]:
                 continue
         out.append([item])
     return out
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def match(truth: list[Box], found: list[Box], threshold: float = 0.5) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching of boxes by IoU >= threshold; returns (truth index, found index) pairs."""
+    pairs = sorted(((iou(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
+    used_t, used_f, out = set(), set(), []
+    for score, i, j in pairs:
+        if score < threshold:
+            break
+        if i not in used_t and j not in used_f:
+            used_t.add(i)
+            used_f.add(j)
+            out.append((i, j))
+    return out

@@ -198,6 +198,33 @@ class DigitRecognizer:
         """Group the digits of ``frame`` into numbers: neighbours on a line, read left to right, line by line."""
         return self.numbers(self.recognize(frame))
 
+    def tracker(self):
+        """A new ``edge_infer.track.Tracker`` that follows numbers over a stream of frames with this recognizer:
+        ``tracker.update(frame) -> list[TrackedNumber]``."""
+        from edge_infer.track import Tracker
+
+        return Tracker(self)
+
+    def stream(self, source, track: bool | None = None):
+        """Read every frame of ``source``: a camera index, a video file, a stream URL, an image file or a folder
+        (or an ``edge_infer.capture.Source``). Yields an ``edge_infer.track.StreamResult`` per frame, in order.
+
+        ``track`` (default: on for cameras, videos and streams, off for images) follows the numbers over
+        frames, so ``numbers`` holds TrackedNumber; without it, each frame's own Number list.
+        """
+        from edge_infer.capture import ImageSource, Source, open_source
+        from edge_infer.track import StreamResult, frame_weight
+
+        opened = source if isinstance(source, Source) else open_source(source)
+        tracker = self.tracker() if (not isinstance(opened, ImageSource) if track is None else track) else None
+        try:
+            for frame in opened.frames():
+                raw = self.read_numbers(frame.image)
+                shown = tracker.observe(raw, frame_weight(frame.image), frame.image.shape[:2]) if tracker else raw
+                yield StreamResult(frame, shown, raw)
+        finally:
+            opened.close()
+
     @staticmethod
     def numbers(detections: list[Detection]) -> list[Number]:
         """Group already recognized ``detections`` into numbers (see ``read_numbers``)."""

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from edge_infer import glyphs
-from edge_infer.group import Box, union
+from edge_infer.group import Box, match, union
 from edge_infer.mnist import load_mnist
 from edge_infer.commands import add_version, run
 
@@ -130,7 +130,9 @@ class SceneGenerator:
             alpha = cv2.dilate(alpha, kernel) if change > 0 else cv2.erode(alpha, kernel)
         return np.clip((alpha - 0.2) * 1.6, 0, 1)
 
-    def _write_number(self, paper: np.ndarray, occupied: list[Box]):
+    def _write_number(self, paper: np.ndarray, occupied: list[Box], spacing: float = 0.6):
+        """Write a random number where it keeps ``spacing`` x its height from the ``occupied`` boxes; return
+        ((box, text), [(box, digit), ...]) or None when there is no room."""
         rng = self.rng
         length = int(rng.integers(1, self.max_length + 1))
         top = max(self.min_height + 1, min(int(self.height * 0.5), 200))
@@ -148,7 +150,7 @@ class SceneGenerator:
             y = int(rng.integers(margin, max(margin + 1, self.height - total_h - margin)))
             box = (x, y, total_w, total_h)
             if x + total_w < self.width - margin and y + total_h < self.height - margin \
-                    and not any(_overlaps(box, o, pad=0.6 * height) for o in occupied):
+                    and not any(_overlaps(box, o, pad=spacing * height) for o in occupied):
                 break
         else:
             return None
@@ -225,30 +227,6 @@ def _warp_box(matrix: np.ndarray, box: Box) -> Box:
     x0, y0 = np.floor(moved.min(0)).astype(int)
     x1, y1 = np.ceil(moved.max(0)).astype(int)
     return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
-def match(truth: list[Box], found: list[Box], threshold: float = 0.5) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching of boxes by IoU >= threshold; returns (truth index, found index) pairs."""
-    pairs = sorted(((iou(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
-    used_t, used_f, out = set(), set(), []
-    for score, i, j in pairs:
-        if score < threshold:
-            break
-        if i not in used_t and j not in used_f:
-            used_t.add(i)
-            used_f.add(j)
-            out.append((i, j))
-    return out
 
 
 @dataclass
@@ -342,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clip", type=Path, help="write a short video (.mp4) of --frames scenes and its truth")
     parser.add_argument("--pages", type=int, default=0,
                         help="also read this many generated pages of each layout (grid, boxes, ...) and report each")
+    parser.add_argument("--handheld", type=int, default=0, metavar="CLIPS",
+                        help="also read this many handheld clips (--clip-frames each, 30 fps) with and without "
+                             "tracking: reads_right, flips per number-minute, shown within 3 frames")
+    parser.add_argument("--clip-frames", type=int, default=300)
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
     def job():
@@ -362,17 +344,27 @@ def main(argv: list[str] | None = None) -> int:
 
             result["pages"] = measure_pages(recognizer, PageGenerator(args.seed, digits=generator.digits,
                                                                       labels=generator.labels), args.pages)
+        if args.handheld:
+            from edge_infer.handheld import measure_clips
+
+            result["handheld"] = measure_clips(recognizer, args.seed, args.handheld, args.clip_frames,
+                                               generator.digits, generator.labels)
         if args.json:
             print(json.dumps(result, indent=1))
             return
         for key, value in result.items():
-            if key != "pages":
+            if key not in ("pages", "handheld"):
                 print(f"{key:34s} {value:.4f}" if isinstance(value, float) else f"{key:34s} {value}")
         if args.pages:
             print(f"\n{'layout':14s} {'digits':>7s} {'recall':>7s} {'precision':>9s} {'accuracy':>8s} {'numbers':>8s}")
             for layout, m in result["pages"].items():
                 print(f"{layout:14s} {m['digits']:7d} {m['recall']:7.3f} {m['precision']:9.3f} "
                       f"{m['digit_accuracy']:8.3f} {m['number_accuracy']:8.3f}")
+        if args.handheld:
+            print(f"\n{'handheld clips':14s} {'reads_right':>11s} {'long':>6s} {'flips/num-min':>13s} {'shown<=3':>8s}")
+            for mode, m in result["handheld"].items():
+                print(f"{mode:14s} {m['reads_right']:11.3f} {m['reads_right_long']:6.3f} "
+                      f"{m['flips_per_number_minute']:13.1f} {m['shown_within_3']:8.3f}")
 
     return run(job)
 

@@ -18,7 +18,8 @@ from conftest import ROOT, assert_clean_error, run_cli
 from edge_infer.capture import Grabber, VideoSource, open_source
 from edge_infer.cli import demo_clip
 from edge_infer.errors import SourceError
-from edge_infer.scenes import SceneGenerator, match, write_clip
+from edge_infer.group import match
+from edge_infer.scenes import SceneGenerator, write_clip
 
 
 def _lines(result):
@@ -41,10 +42,24 @@ def _agreement(lines, truth):
 
 def test_headless_demo_clip_matches_its_truth():
     truth = json.loads(demo_clip().with_suffix(".json").read_text())
-    lines = _lines(run_cli("edge_infer", "--headless", str(demo_clip())))
+    lines = _lines(run_cli("edge_infer", "--headless", "--no-track", str(demo_clip())))
     assert [line["frame"] for line in lines] == list(range(len(truth)))  # headless reads every file frame
+    assert all("raw_numbers" not in line for line in lines)
     digits, numbers = _agreement(lines, truth)
     assert digits >= 0.95 and numbers >= 0.7  # regression alarms: measured 0.968 and 0.75
+
+
+def test_headless_video_carries_tracked_and_raw_numbers():
+    """A video is tracked by default: `numbers` are tracked (id, frames_seen), `raw_numbers` each frame's own."""
+    lines = _lines(run_cli("edge_infer", "--headless", str(demo_clip())))
+    tracked = [n for line in lines for n in line["numbers"]]
+    assert tracked and all({"id", "text", "box", "confidence", "frames_seen"} <= set(n) for n in tracked)
+    assert all("raw_numbers" in line for line in lines)
+    texts_by_id: dict[int, set[str]] = {}
+    for n in tracked:
+        texts_by_id.setdefault(n["id"], set()).add(n["text"])
+    assert sum(len(t) == 1 for t in texts_by_id.values()) >= 0.8 * len(texts_by_id)  # a steady reading per id
+    assert max(n["frames_seen"] for n in tracked) >= 5
 
 
 def test_no_camera_falls_back_to_the_demo_clip():
@@ -58,7 +73,7 @@ def test_headless_generated_video_and_saved_video(tmp_path):
     clip = tmp_path / "scenes.mp4"
     truth = write_clip(SceneGenerator(seed=99), clip, scenes=4, frames_per_scene=6)
     saved = tmp_path / "annotated.mp4"
-    lines = _lines(run_cli("edge_infer", "--headless", str(clip), "--save-video", str(saved)))
+    lines = _lines(run_cli("edge_infer", "--headless", "--no-track", str(clip), "--save-video", str(saved)))
     assert len(lines) == 24
     digits, numbers = _agreement(lines, truth)
     assert digits >= 0.87 and numbers >= 0.45  # regression alarms: measured 0.897 and 0.50

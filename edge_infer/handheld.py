@@ -1,0 +1,183 @@
+"""Handheld clips: a camera moving over one generated page, with the truth of every frame, and the live metrics.
+
+    clip = HandheldGenerator(seed=1).clip(frames=150)     # 30 fps: pan, zoom, roll, tilt, motion blur, light
+    measure_clip(DigitRecognizer(), clip)                  # reads_right, flips per number-minute, frames to show
+
+The page is written like the scenes (MNIST test digits on ruled or squared paper). The camera's
+path is a sum of slow swings and a faster hand tremor; each frame is blurred along the motion of
+the page across it during the exposure, lit by a slowly changing light, then noised and JPEG'd.
+A frame's truth is every number wholly inside it, with its id on the page, its box and its text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge_infer.group import Box, match
+from edge_infer.scenes import SceneGenerator, _warp_box
+
+PAGE = (1280, 960)  # the sheet the camera moves over, in page pixels
+FPS = 30.0
+NUMBERS = 14  # numbers written on the page
+SPACING = 1.2  # ... this many heights apart, more than group.GAP, so that two numbers never read as one
+VIEW = 0.55  # the frame shows about this share of the page's width at the mean zoom
+EXPOSURE = 0.5  # the shutter is open for this share of a frame interval: blur is this share of a frame's motion
+SEEN_LONG = 5  # "numbers seen in more than 5 frames" have their own reads_right
+SHOW_WITHIN = 3  # frames after entering the view within which a number should be shown
+
+
+@dataclass
+class Clip:
+    """Frames, BGR uint8 (H, W, 3), at ``fps``, and per frame the truth: (number id, box, text) of each number
+    wholly inside it."""
+
+    frames: list[np.ndarray]
+    truth: list[list[tuple[int, Box, str]]]
+    fps: float
+
+
+class HandheldGenerator:
+    """Clips of a handheld camera over generated pages; the same seed gives the same clips."""
+
+    def __init__(self, seed: int = 0, size: tuple[int, int] = (640, 480), digits: np.ndarray | None = None,
+                 labels: np.ndarray | None = None):
+        self.rng = np.random.default_rng(seed)
+        self.width, self.height = size
+        self.writer = SceneGenerator(int(self.rng.integers(2**31)), size=PAGE, digits=digits, labels=labels,
+                                     min_height=28, max_length=4)
+
+    def clip(self, frames: int = 150, fps: float = FPS) -> Clip:
+        """``frames`` frames of one page at ``fps``."""
+        paper, numbers = self._page()
+        path = [self._camera(t / fps) for t in range(frames + 1)]
+        shade = self._light_field()
+        out, truth = [], []
+        for t in range(1, frames + 1):
+            matrix = path[t]
+            image = cv2.warpPerspective(paper, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_REPLICATE)
+            image = self._blur(image, path[t - 1], matrix)
+            gain = 1.0 + 0.15 * np.sin(2 * np.pi * 0.2 * t / fps + self._phase[4])
+            image = image * (shade * gain)[..., None] + self.rng.normal(0, 3.0, image.shape).astype(np.float32)
+            quality = int(self.rng.integers(70, 92))
+            jpeg = cv2.imencode(".jpg", np.clip(image, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+            out.append(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+            truth.append([(i, _warp_box(matrix, box), text) for i, (box, text) in enumerate(numbers)
+                          if self._inside(matrix, box)])
+        return Clip(out, truth, fps)
+
+    def _page(self) -> tuple[np.ndarray, list[tuple[Box, str]]]:
+        paper, occupied, numbers = self.writer._paper(), [], []
+        for _ in range(NUMBERS):
+            placed = self.writer._write_number(paper, occupied, SPACING)
+            if placed:
+                numbers.append(placed[0])
+        self._phase = self.rng.uniform(0, 2 * np.pi, 8)
+        return paper.astype(np.float32), numbers
+
+    def _camera(self, t: float) -> np.ndarray:
+        """The 3x3 page-to-frame homography at time ``t`` seconds: pan, zoom, roll and a slight tilt."""
+        p, (pw, ph) = self._phase, PAGE
+        centre = np.array([pw / 2 + 0.22 * pw * np.sin(2 * np.pi * 0.11 * t + p[0]),
+                           ph / 2 + 0.2 * ph * np.sin(2 * np.pi * 0.17 * t + p[1])])
+        centre += 4.0 * np.array([np.sin(2 * np.pi * 1.3 * t + p[2]), np.cos(2 * np.pi * 1.7 * t + p[3])])  # tremor
+        scale = self.width / (VIEW * pw) * (1 + 0.15 * np.sin(2 * np.pi * 0.09 * t + p[5]))
+        roll = 0.08 * np.sin(2 * np.pi * 0.07 * t + p[6])
+        tilt = 1.5e-4 * np.sin(2 * np.pi * 0.05 * t + p[7])
+        c, s = np.cos(roll) * scale, np.sin(roll) * scale
+        to_origin = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]])
+        turn = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+        lean = np.array([[1, 0, 0], [0, 1, 0], [tilt, 0.5 * tilt, 1]])
+        to_frame = np.array([[1, 0, self.width / 2], [0, 1, self.height / 2], [0, 0, 1]])
+        return to_frame @ lean @ turn @ to_origin
+
+    def _blur(self, image: np.ndarray, before: np.ndarray, now: np.ndarray) -> np.ndarray:
+        """Blur along the motion of the frame's centre over the page during the exposure."""
+        centre = np.float32([[[self.width / 2, self.height / 2]]])
+        on_page = cv2.perspectiveTransform(centre, np.linalg.inv(now))
+        moved = (cv2.perspectiveTransform(on_page, before) - centre)[0, 0]
+        length = float(np.hypot(*moved)) * EXPOSURE
+        if length < 1.5:
+            return image
+        size = int(np.ceil(length)) | 1
+        kernel = np.zeros((size, size), np.float32)
+        kernel[size // 2, :] = 1.0
+        angle = np.degrees(np.arctan2(moved[1], moved[0]))
+        kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D(((size - 1) / 2, (size - 1) / 2), -angle, 1),
+                                (size, size))
+        return cv2.filter2D(image, -1, kernel / max(float(kernel.sum()), 1e-6))
+
+    def _light_field(self) -> np.ndarray:
+        """A light ramp across the frame, as from a window: float32 (H, W) around 1."""
+        yy, xx = np.mgrid[0:self.height, 0:self.width].astype(np.float32)
+        angle = self.rng.uniform(0, 2 * np.pi)
+        ramp = np.cos(angle) * (xx / self.width - 0.5) + np.sin(angle) * (yy / self.height - 0.5)
+        return 1.0 - self.rng.uniform(0.0, 0.35) * (ramp + 0.5)
+
+    def _inside(self, matrix: np.ndarray, box: Box) -> bool:
+        x, y, w, h = _warp_box(matrix, box)
+        return x >= 0 and y >= 0 and x + w <= self.width and y + h <= self.height
+
+
+def measure_clip(recognizer, clip: Clip, track: bool = True) -> dict:
+    """Live metrics of ``recognizer`` on ``clip``, with its tracker (``track``) or reading each frame alone.
+
+    reads_right: the share of (visible number, frame) pairs whose shown text is right; reads_right_long: the
+    same for numbers visible in more than SEEN_LONG frames; flips_per_number_minute: switches of a visible
+    number between right and wrong (a right reading that vanishes counts; a number first appearing does not),
+    per minute of numbers in view; shown_within_3: the share of numbers entering the view that are shown
+    (with any text) within SHOW_WITHIN frames.
+    """
+    tracker = recognizer.tracker() if track else None
+    visible = Counter(i for truth in clip.truth for i, _, _ in truth)
+    right = pairs = right_long = pairs_long = flips = 0
+    state: dict[int, bool | None] = {}  # right, wrong, or None when not shown
+    entered: dict[int, int] = {}
+    shown_after: dict[int, int] = {}
+    for t, (frame, truth) in enumerate(zip(clip.frames, clip.truth)):
+        shown = tracker.update(frame) if tracker else recognizer.read_numbers(frame)
+        found = {i: shown[j].text for i, j in match([b for _, b, _ in truth], [s.box for s in shown])}
+        now = {}
+        for k, (number, _, text) in enumerate(truth):
+            ok = found.get(k) == text
+            right, pairs = right + ok, pairs + 1
+            if visible[number] > SEEN_LONG:
+                right_long, pairs_long = right_long + ok, pairs_long + 1
+            shown_now = ok if k in found else None
+            before = state.get(number)
+            flips += before is not None and before != shown_now and (shown_now is not None or before)
+            now[number] = shown_now
+            entered.setdefault(number, t)
+            if k in found and number not in shown_after:
+                shown_after[number] = t - entered[number] + 1
+        state = now  # a number that leaves the view starts afresh when it comes back
+    entering = [n for n in entered if visible[n] >= SHOW_WITHIN]
+    minutes = pairs / clip.fps / 60
+    return {
+        "frames": len(clip.frames), "number_frames": pairs,
+        "reads_right": right / max(pairs, 1), "reads_right_long": right_long / max(pairs_long, 1),
+        "flips": flips, "flips_per_number_minute": flips / minutes if minutes else 0.0,
+        "shown_within_3": float(np.mean([shown_after.get(n, np.inf) <= SHOW_WITHIN for n in entering]))
+        if entering else 1.0,
+    }
+
+
+def measure_clips(recognizer, seed: int, clips: int, frames: int, digits=None, labels=None) -> dict:
+    """``measure_clip`` over ``clips`` clips of ``frames`` frames, read frame by frame ("raw") and tracked
+    ("tracked"); each metric pooled over all (number, frame) pairs of all clips."""
+    generator = HandheldGenerator(seed, digits=digits, labels=labels)
+    runs = [generator.clip(frames) for _ in range(clips)]
+    out = {}
+    for mode, track in (("raw", False), ("tracked", True)):
+        each = [measure_clip(recognizer, clip, track) for clip in runs]
+        pairs = sum(m["number_frames"] for m in each)
+        minutes = pairs / FPS / 60
+        out[mode] = {"clips": clips, "number_frames": pairs, "flips": sum(m["flips"] for m in each),
+                     "flips_per_number_minute": sum(m["flips"] for m in each) / minutes if minutes else 0.0,
+                     **{k: sum(m[k] * m["number_frames"] for m in each) / max(pairs, 1)
+                        for k in ("reads_right", "reads_right_long", "shown_within_3")}}
+    return out

@@ -1,0 +1,209 @@
+"""Follow numbers from frame to frame: a stable id each, and a reading voted over recent frames.
+
+    numbers of each frame -> tracks (matched by box overlap after motion) -> TrackedNumber
+
+A handheld camera moves the whole page, so each frame's common motion (the median shift of the
+numbers matched on overlap) moves every track, and each track also keeps its own velocity. A
+track's text is a vote, digit by digit, over its recent readings, each weighted by its confidence,
+by the frame's sharpness (motion blur counts for little) and by its age; the shown text changes
+only when another reading's support is clearly larger (hysteresis).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge_infer.crop import as_gray8
+from edge_infer.group import Box, match
+from edge_infer.recognizer import Detection, Number
+
+MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view
+MAX_MISSED = 8  # frames a track lives on unseen, for a blurred or covered frame or two
+MATCH_IOU = 0.25  # a number continues a track when their boxes overlap this much after the motion
+HISTORY = 15  # readings that vote
+DECAY = 0.9  # a reading's weight per frame of age
+SWITCH = 1.5  # another text is shown only when its support is this many times the shown text's
+SHARP = 150.0  # variance of the Laplacian of a sharp 320 px frame; blurrier frames weigh (var / SHARP) ** 2
+SHARPNESS_WIDTH = 320  # sharpness is measured on a copy this wide: cheap, and blind to sensor noise
+EDGE = 3  # a number whose box comes this close (px) to the frame's edge may be cut off by it ...
+EDGE_WEIGHT = 0.1  # ... so its reading counts this much
+COMPLETE = 0.85  # a reading narrower (width / height) than this share of the track's widest one misses a digit
+
+
+@dataclass(frozen=True)
+class TrackedNumber:
+    """A number followed across frames: a stable ``id``, the voted ``text``, its latest ``box`` (x, y, w, h) in
+    frame pixels, the ``digits`` of its latest reading, ``confidence`` in [0, 1] (the share of the recent,
+    weighted readings that agree with ``text``) and ``frames_seen``, the frames it was read in."""
+
+    id: int
+    text: str
+    box: Box
+    confidence: float
+    digits: tuple[Detection, ...]
+    frames_seen: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``id``, ``text``, ``box`` as [x, y, w, h], ``confidence``, ``frames_seen``, ``digits``."""
+        return {"id": self.id, "text": self.text, "box": [int(v) for v in self.box], "confidence": self.confidence,
+                "frames_seen": self.frames_seen, "digits": [d.to_dict() for d in self.digits]}
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """One frame of a stream: the ``frame`` (index, time, image, name), the ``numbers`` to show (TrackedNumber
+    when tracking, else Number) and the frame's own reading, ``raw``."""
+
+    frame: object
+    numbers: list
+    raw: list[Number]
+
+
+def sharpness(frame: np.ndarray) -> float:
+    """Variance of the Laplacian of a grey or BGR uint8 frame, measured on a copy SHARPNESS_WIDTH px wide."""
+    grey = as_gray8(frame, "frame")
+    scale = SHARPNESS_WIDTH / grey.shape[1]
+    if scale < 1:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+def frame_weight(frame: np.ndarray) -> float:
+    """How much a frame's readings count, in [0, 1]: 1 when sharp, near 0 when blurred by motion."""
+    return min(1.0, sharpness(frame) / SHARP) ** 2
+
+
+@dataclass
+class _Reading:
+    text: str
+    confidences: tuple[float, ...]
+    weight: float
+    aspect: float  # width / height of the number's box
+    whole: bool  # clear of the frame's edges
+
+
+@dataclass
+class _Track:
+    id: int
+    box: np.ndarray  # float (x, y, w, h)
+    number: Number
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    readings: deque = field(default_factory=lambda: deque(maxlen=HISTORY))
+    shown: str = ""
+    seen: int = 0
+    missed: int = 0
+
+    def vote(self) -> tuple[str, float]:
+        """The digit-by-digit vote: (text, share of the weighted readings that agree with it).
+
+        Readings that miss a digit (narrower than COMPLETE x the widest whole reading: the number was entering
+        the view, or a digit was lost) do not vote. The length with the most weight wins, then the digit with
+        the most weight x confidence at each position. A text other than the shown one replaces it only when
+        the evidence where they differ (their lengths' weights, or their digits' scores at the differing
+        positions) is SWITCH times the shown one's.
+        """
+        widest = max((r.aspect for r in self.readings if r.whole), default=0.0)
+        readings = [r for r in self.readings if r.aspect >= COMPLETE * widest] or list(self.readings)
+        total = sum(r.weight for r in readings)
+        by_length: dict[int, float] = {}
+        for r in readings:
+            by_length[len(r.text)] = by_length.get(len(r.text), 0.0) + r.weight
+        length = max(by_length, key=by_length.get)
+        scores = np.zeros((length, 10))
+        for r in readings:
+            if len(r.text) == length:
+                for i, (digit, confidence) in enumerate(zip(r.text, r.confidences)):
+                    scores[i, int(digit)] += r.weight * confidence
+        best, shown = "".join(str(d) for d in scores.argmax(1)), self.shown
+        if shown and shown != best:
+            if len(shown) != length:
+                keep = by_length[length] < SWITCH * by_length.get(len(shown), 0.0)
+            else:
+                differ = [i for i in range(length) if best[i] != shown[i]]
+                keep = sum(scores[i, int(best[i])] for i in differ) \
+                    < SWITCH * sum(scores[i, int(shown[i])] for i in differ)
+            best = shown if keep else best
+        agree = sum(r.weight * sum(a == b for a, b in zip(r.text, best)) / len(best)
+                    for r in readings if len(r.text) == len(best))
+        return best, agree / total if total > 0 else 0.0
+
+
+class Tracker:
+    """Numbers tracked over a stream of frames; ``update(frame)`` reads a frame and returns the tracked numbers
+    shown for it. ``recognizer`` is a DigitRecognizer. One tracker follows one stream; it is not thread-safe."""
+
+    def __init__(self, recognizer):
+        self.recognizer = recognizer
+        self._tracks: list[_Track] = []
+        self._next_id = 1
+
+    def update(self, frame: np.ndarray) -> list[TrackedNumber]:
+        """Read ``frame`` (BGR or grey) and return the numbers shown for it, each with a stable id."""
+        return self.observe(self.recognizer.read_numbers(frame), frame_weight(frame), frame.shape[:2])
+
+    def observe(self, numbers: list[Number], weight: float, size: tuple[int, int]) -> list[TrackedNumber]:
+        """Advance by one frame of ``size`` (height, width) whose reading is ``numbers``, counted with ``weight``
+        in [0, 1] (see ``frame_weight``); returns the numbers shown for it."""
+        for track in self._tracks:
+            track.box[:2] += track.velocity
+        pairs = match([tuple(t.box) for t in self._tracks], [n.box for n in numbers], MATCH_IOU)
+        if numbers and self._tracks and not pairs:
+            self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
+        if pairs:  # the frame's common motion moves the unmatched tracks too
+            shift = np.median([_centre(numbers[j].box) - _centre(self._tracks[i].box) for i, j in pairs], 0)
+        else:
+            shift = np.zeros(2)
+        matched_tracks = {i for i, _ in pairs}
+        for i, j in pairs:
+            track, number = self._tracks[i], numbers[j]
+            new = np.array(number.box, float)
+            track.velocity = 0.5 * track.velocity + 0.5 * (_centre(number.box) - _centre(track.box) + track.velocity)
+            track.box, track.number, track.missed = new, number, 0
+            track.seen += 1
+            track.readings.append(_reading(number, weight, size))
+        for i, track in enumerate(self._tracks):
+            if i not in matched_tracks:
+                track.box[:2] += shift
+                track.missed += 1
+        height, width = size
+        self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
+        for j, number in enumerate(numbers):
+            if j not in {j for _, j in pairs}:
+                track = _Track(self._next_id, np.array(number.box, float), number, seen=1)
+                track.readings.append(_reading(number, weight, size))
+                self._next_id += 1
+                self._tracks.append(track)
+        shown = []
+        for track in self._tracks:
+            for reading in track.readings:
+                reading.weight *= DECAY
+            if track.seen < MIN_FRAMES:
+                continue
+            track.shown, confidence = track.vote()
+            box = tuple(int(round(v)) for v in track.box)
+            shown.append(TrackedNumber(track.id, track.shown, box, float(confidence), track.number.digits,
+                                       track.seen))
+        return shown
+
+
+def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
+    """A frame's reading of a number with its vote weight: frame weight x confidence, less at the frame's edge."""
+    x, y, w, h = number.box
+    height, width = size
+    whole = min(x, y, width - x - w, height - y - h) >= EDGE
+    return _Reading(number.text, tuple(d.confidence for d in number.digits),
+                    weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), whole)
+
+
+def _centre(box) -> np.ndarray:
+    return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2], float)
+
+
+def _inside(box: np.ndarray, width: int, height: int) -> bool:
+    """Whether any part of ``box`` is still in the frame."""
+    x, y, w, h = box
+    return x + w > 0 and y + h > 0 and x < width and y < height

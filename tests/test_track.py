@@ -1,0 +1,139 @@
+"""Tracking numbers over frames: stable ids, a voted reading with hysteresis, and the handheld clips that measure it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from edge_infer import DigitRecognizer
+from edge_infer.group import match
+from edge_infer.handheld import HandheldGenerator, measure_clip
+from edge_infer.recognizer import Detection, Number
+from edge_infer.track import MAX_MISSED, MIN_FRAMES, Tracker, frame_weight
+
+SIZE = (480, 640)
+
+
+def _number(text: str, x: int = 100, y: int = 200, height: int = 40, confidence: float = 0.95) -> Number:
+    digits = tuple(Detection((x + 30 * i, y, 24, height), int(d), confidence) for i, d in enumerate(text))
+    return Number(text, (x, y, 30 * len(text) - 6, height), digits, confidence ** len(text))
+
+
+@pytest.fixture(scope="module")
+def rec():
+    return DigitRecognizer()
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return HandheldGenerator(seed=1).clip(frames=90)
+
+
+def test_a_number_is_shown_after_min_frames_and_dropped_after_max_missed(rec):
+    tracker = Tracker(rec)
+    shown = [tracker.observe([_number("42")], 1.0, SIZE) for _ in range(MIN_FRAMES)]
+    assert shown[0] == [] and [t.text for t in shown[-1]] == ["42"]
+    identity = shown[-1][0].id
+    for _ in range(MAX_MISSED):
+        kept = tracker.observe([], 1.0, SIZE)
+        assert [t.id for t in kept] == [identity]  # kept while missed for a short time
+    assert tracker.observe([], 1.0, SIZE) == []
+
+
+def test_a_number_leaving_the_frame_is_dropped(rec):
+    tracker = Tracker(rec)
+    for x in range(100, 640, 60):  # moving right at 60 px per frame, then out of view
+        tracker.observe([_number("7", x=x)], 1.0, SIZE)
+    assert tracker.observe([], 1.0, SIZE) == []  # its predicted box is past the right edge
+
+
+def test_hysteresis_and_blurred_frames(rec):
+    tracker = Tracker(rec)
+    for _ in range(6):
+        tracker.observe([_number("12")], 1.0, SIZE)
+    assert [t.text for t in tracker.observe([_number("17")], 1.0, SIZE)] == ["12"]  # one odd frame changes nothing
+    for _ in range(10):
+        shown = tracker.observe([_number("17")], 0.0, SIZE)  # motion-blurred frames do not vote
+    assert [t.text for t in shown] == ["12"]
+    for _ in range(8):
+        shown = tracker.observe([_number("17")], 1.0, SIZE)
+    assert [t.text for t in shown] == ["17"] and shown[0].confidence > 0.5  # clear evidence wins
+
+
+def test_a_reading_missing_a_digit_does_not_vote(rec):
+    tracker = Tracker(rec)
+    for _ in range(5):
+        tracker.observe([_number("145", x=200)], 1.0, SIZE)  # the number entering the view
+    shown = tracker.observe([_number("1454", x=200)], 1.0, SIZE)  # all of it in view
+    assert [t.text for t in shown] == ["1454"]
+
+
+@pytest.mark.slow
+def test_ids_and_readings_follow_the_numbers_of_a_handheld_clip(rec, clip):
+    """On a clip with pan, zoom, roll and motion blur, each number keeps one id while it stays in view."""
+    tracker = rec.tracker()
+    ids: dict[int, set[int]] = {}
+    for frame, truth in zip(clip.frames, clip.truth):
+        shown = tracker.update(frame)
+        for i, j in match([b for _, b, _ in truth], [t.box for t in shown]):
+            ids.setdefault(truth[i][0], set()).add(shown[j].id)
+    assert len(ids) >= 5
+    assert sum(len(v) == 1 for v in ids.values()) >= 0.8 * len(ids), ids
+    assert json.loads(json.dumps([t.to_dict() for t in shown]))[0]["frames_seen"] >= MIN_FRAMES
+
+
+@pytest.mark.slow
+def test_handheld_truth_is_inside_each_frame_and_repeatable(clip):
+    assert len(clip.frames) == 90 and clip.fps == 30
+    height, width = clip.frames[0].shape[:2]
+    for truth in clip.truth:
+        for _, (x, y, w, h), text in truth:
+            assert x >= 0 and y >= 0 and x + w <= width and y + h <= height and text.isdigit()
+    again = HandheldGenerator(seed=1).clip(frames=5)
+    assert np.array_equal(again.frames[4], clip.frames[4])
+    assert frame_weight(clip.frames[0]) > 0
+
+
+@pytest.mark.slow
+def test_tracking_steadies_the_reading_of_a_clip(rec):
+    """On a clip where frame-by-frame reading flickers (seed 2, 90 frames: 4 flips, reads_right 0.946), the
+    tracked reading flips less and is right more often (measured 2 flips and 0.962: regression alarms)."""
+    clip = HandheldGenerator(seed=2).clip(frames=90)
+    raw, tracked = measure_clip(rec, clip, track=False), measure_clip(rec, clip, track=True)
+    assert tracked["flips"] < raw["flips"]
+    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.95
+    assert tracked["shown_within_3"] == 1.0
+
+
+@pytest.mark.slow
+def test_stream_tracks_videos_and_reads_images_alone(rec, tmp_path):
+    from edge_infer.capture import write_image
+    from edge_infer.scenes import SceneGenerator, write_clip
+    from edge_infer.track import TrackedNumber
+
+    video = tmp_path / "clip.mp4"
+    write_clip(SceneGenerator(seed=3), video, scenes=1, frames_per_scene=6)
+    results = list(rec.stream(str(video)))
+    assert [r.frame.index for r in results] == list(range(6))
+    assert all(isinstance(n, TrackedNumber) for r in results for n in r.numbers)
+    assert results[-1].numbers and all(isinstance(n, Number) for n in results[-1].raw)
+    assert not list(rec.stream(str(video), track=True))[0].numbers  # shown from the MIN_FRAMES-th frame on
+    folder = tmp_path / "pages"
+    for i in range(2):
+        write_image(folder / f"{i}.png", SceneGenerator(seed=i).scene().frame)
+    pages = list(rec.stream(str(folder)))
+    assert len(pages) == 2 and all(r.numbers == r.raw for r in pages)  # images: each read alone
+
+
+@pytest.mark.slow
+def test_scenes_command_reports_handheld_metrics():
+    from conftest import run_cli
+
+    result = run_cli("edge_infer.scenes", "--frames", "0", "--handheld", "1", "--clip-frames", "45", "--json")
+    assert result.returncode == 0, result.stderr
+    handheld = json.loads(result.stdout)["handheld"]
+    for mode in ("raw", "tracked"):
+        assert 0.0 <= handheld[mode]["reads_right"] <= 1.0 and handheld[mode]["flips_per_number_minute"] >= 0
+        assert handheld[mode]["number_frames"] > 45
