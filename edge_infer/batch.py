@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import cv2
 import numpy as np
 
 from edge_infer.capture import IMAGE_SUFFIXES, read_image
@@ -106,6 +107,7 @@ _worker: DigitRecognizer | None = None
 
 def _start_worker(options: dict) -> None:
     global _worker
+    cv2.setNumThreads(1)  # this process is one worker on one core: OpenCV's own threads would only contend
     _worker = DigitRecognizer(threads=1, **options)
 
 
@@ -115,7 +117,9 @@ def _read_in_worker(path: str) -> dict:
 
 def read_files(paths: Iterable[str], workers: int | None = None, **options) -> Iterator[dict]:
     """Read ``paths`` with ``workers`` processes (default: the cores), each with its own recognizer on one
-    onnxruntime thread; yields each image's record (see ``read_file``) as it finishes, in completion order.
+    onnxruntime thread and one OpenCV thread; yields each image's record (see ``read_file``) as it finishes, in
+    completion order. With ``workers=1`` the images are read in this process, whose settings are left as
+    they are.
 
     ``options`` go to ``DigitRecognizer`` (``model``, ``min_confidence``, ``ink``, ``min_height``). Images are
     decoded in the workers, so this process never holds them.
@@ -152,6 +156,7 @@ class RayRecognizer:
     """
 
     def __init__(self, **options):
+        cv2.setNumThreads(1)  # an actor holds one CPU: OpenCV's own threads would only contend with the others
         self.rec = DigitRecognizer(threads=1, **options)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
