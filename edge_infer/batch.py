@@ -181,18 +181,15 @@ def _bgr(image: np.ndarray) -> np.ndarray:
 def read_files_ray(paths: list[str], workers: int | None = None, address: str | None = None,
                    **options) -> Iterator[dict]:
     """Like ``read_files``, on Ray Data: ``workers`` ``RayRecognizer`` actors (default: the cores), on the
-    cluster at ``address`` ("auto", or host:port), or on a Ray started here, bound to this machine only."""
-    ray = _import_ray()
+    cluster at ``address`` ("auto", or host:port), on the Ray this process already joined, or on a Ray
+    started here (see ``start_ray``) and shut down at the end."""
     workers = _workers(workers)
     DigitRecognizer(threads=1, **options)  # a bad model is one clear error here, not a failed actor there
-    started = not ray.is_initialized()
-    if started:
-        local = {} if address else {"num_cpus": max(workers, os.cpu_count() or 1), "_node_ip_address": "127.0.0.1"}
-        ray.init(address=address, include_dashboard=False, configure_logging=False, log_to_driver=False, **local)
+    if not paths:
+        return
+    ray, started = start_ray(address, workers)
     try:
-        rows = ray.data.from_items([{"path": p} for p in paths]) if paths else None
-        if rows is None:
-            return
+        rows = ray.data.from_items([{"path": p} for p in paths])
         out = rows.map_batches(RayRecognizer, fn_constructor_kwargs=options, batch_size=RAY_BATCH, num_cpus=1,
                                compute=ray.data.ActorPoolStrategy(size=workers))
         for row in out.iter_rows():
@@ -200,6 +197,18 @@ def read_files_ray(paths: list[str], workers: int | None = None, address: str | 
     finally:
         if started:
             ray.shutdown()
+
+
+def start_ray(address: str | None = None, cpus: int | None = None):
+    """Join the Ray cluster at ``address``, or start Ray on this machine with ``cpus`` CPUs (default: the
+    cores) and its node address on loopback (127.0.0.1); nothing when this process already joined one.
+    Returns (the ray module, whether this call started or joined it)."""
+    ray = _import_ray()
+    if ray.is_initialized():
+        return ray, False
+    local = {} if address else {"num_cpus": max(cpus or 1, os.cpu_count() or 1), "_node_ip_address": "127.0.0.1"}
+    ray.init(address=address, include_dashboard=False, configure_logging=False, log_to_driver=False, **local)
+    return ray, True
 
 
 def _import_ray():

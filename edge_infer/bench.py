@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8, fit_mnist
+from edge_infer.errors import SourceError
 from edge_infer.mnist import load_mnist
 from edge_infer.model import OnnxModel, default_model_path
 from edge_infer.recognizer import DigitRecognizer
@@ -40,6 +41,7 @@ GOALS = {  # the project's speed goals (README), checked in the summary
     "speedup_vs_keras_batch1": 20.0,
     "real_photo_1280_ms": 12.0,  # median over the labelled real photos (--photos), shrunk to 1280 px
     "real_photo_8mp_ms": 40.0,  # ... and at full size (8 to 16 MP)
+    "tracking_ms": 0.2,  # the tracker's own cost per frame (sharpness, matching, voting)
     "batch_scaling_efficiency": 0.9,  # digits-batch on 2 local workers: speed-up over 1 worker, per worker
     "batch_ray_overhead": 0.15,  # ... and how much slower Ray with 2 actors is than 2 local workers
 }
@@ -154,10 +156,28 @@ def bench_opencv_dnn(path: Path, runs: int, crops: np.ndarray) -> list[dict]:
         return [{"name": "cv2.dnn.readNetFromONNX", "skipped": str(err).strip().splitlines()[-1][:100]}]
 
 
+def bench_tracking(rec: DigitRecognizer, frames: int = 60) -> list[dict]:
+    """The tracker's own cost per frame on a generated handheld clip (the frames are read before the clock):
+    the frame's sharpness plus matching, voting and the tracks' upkeep."""
+    from edge_infer.handheld import HandheldGenerator
+    from edge_infer.track import frame_weight
+
+    clip = HandheldGenerator(seed=3).clip(frames)
+    readings = [rec.read_numbers(frame) for frame in clip.frames]
+    tracker, seconds = rec.tracker(), []
+    for frame, numbers in zip(clip.frames, readings):
+        start = time.perf_counter()
+        tracker.observe(numbers, frame_weight(frame), frame.shape[:2])
+        seconds.append(time.perf_counter() - start)
+    per_frame = np.mean([len(n) for n in readings])
+    return [row(f"tracking per frame ({per_frame:.1f} numbers), handheld 640x480", np.array(seconds[5:]),
+                unit="frame")]
+
+
 def bench_batch(count: int, seed: int = 5) -> list[dict]:
     """digits-batch on ``count`` generated 1280x960 pages saved as JPEG: images per second on 1 and 2 local
     workers and on Ray with 2 actors (started before the clock, as a cluster would be)."""
-    from edge_infer.batch import _import_ray, read_files, read_files_ray
+    from edge_infer.batch import read_files, read_files_ray, start_ray
     from edge_infer.capture import write_image
     from edge_infer.pages import PageGenerator
 
@@ -178,16 +198,13 @@ def bench_batch(count: int, seed: int = 5) -> list[dict]:
         rate("digits-batch, local, 1 worker", read_files(paths, workers=1))
         rate("digits-batch, local, 2 workers", read_files(paths, workers=2))
         rows.append(_ceiling(paths[:CEILING_IMAGES]))
+        start = time.perf_counter()
         try:
-            ray = _import_ray()
-        except Exception as err:
+            ray, started = start_ray(cpus=2)  # before the clock, as a running cluster would be
+        except SourceError as err:  # Ray is not installed
             rows.append({"name": "digits-batch, Ray", "skipped": str(err)})
             return rows
-        started = not ray.is_initialized()
         if started:
-            start = time.perf_counter()
-            ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False,
-                     _node_ip_address="127.0.0.1")
             rows.append({"name": "Ray start-up (not in the rate)", "seconds": time.perf_counter() - start})
         try:
             rate("digits-batch, Ray, 2 actors", read_files_ray(paths, workers=2))
@@ -356,6 +373,7 @@ def run(args: argparse.Namespace) -> dict:
                "threads": args.threads, "model": str(rec.model.path)}
     figures["runtime"] = bench_runtime(rec, runs, digits, crops)
     figures["recognize"] = bench_recognize(rec, frames, 100 if args.quick else 400)
+    figures["recognize"] += bench_tracking(rec)
     if args.photos:
         figures["recognize"] += bench_real_photos(rec, args.photos, 2 if args.quick else 5)
     figures["alternatives"] = bench_opencv_dnn(rec.model.path, runs, crops)
@@ -389,6 +407,9 @@ def _goals(f: dict) -> dict:
     }
     if keras:
         measured["speedup_vs_keras_batch1"] = keras["median_us"] / classify["median_us"]
+    tracking = find("recognize", "tracking per frame")
+    if tracking:
+        measured["tracking_ms"] = tracking["median_us"] / 1000
     photo = find("recognize", "recognize(), real photo at 1")
     full = find("recognize", "recognize(), real photo at full")
     if photo:

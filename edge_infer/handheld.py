@@ -28,6 +28,7 @@ VIEW = 0.55  # the frame shows about this share of the page's width at the mean 
 EXPOSURE = 0.5  # the shutter is open for this share of a frame interval: blur is this share of a frame's motion
 SEEN_LONG = 5  # "numbers seen in more than 5 frames" have their own reads_right
 SHOW_WITHIN = 3  # frames after entering the view within which a number should be shown
+COUNTS = ("frames", "pairs", "right", "pairs_long", "right_long", "flips", "entering", "shown_in_time")
 
 
 @dataclass
@@ -53,7 +54,8 @@ class HandheldGenerator:
     def clip(self, frames: int = 150, fps: float = FPS) -> Clip:
         """``frames`` frames of one page at ``fps``."""
         paper, numbers = self._page()
-        path = [self._camera(t / fps) for t in range(frames + 1)]
+        phase = self.rng.uniform(0, 2 * np.pi, 8)  # of the camera's swings, tremor and light
+        path = [self._camera(t / fps, phase) for t in range(frames + 1)]
         shade = self._light_field()
         out, truth = [], []
         for t in range(1, frames + 1):
@@ -61,7 +63,7 @@ class HandheldGenerator:
             image = cv2.warpPerspective(paper, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR,
                                         borderMode=cv2.BORDER_REPLICATE)
             image = self._blur(image, path[t - 1], matrix)
-            gain = 1.0 + 0.15 * np.sin(2 * np.pi * 0.2 * t / fps + self._phase[4])
+            gain = 1.0 + 0.15 * np.sin(2 * np.pi * 0.2 * t / fps + phase[4])
             image = image * (shade * gain)[..., None] + self.rng.normal(0, 3.0, image.shape).astype(np.float32)
             quality = int(self.rng.integers(70, 92))
             jpeg = cv2.imencode(".jpg", np.clip(image, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
@@ -76,12 +78,12 @@ class HandheldGenerator:
             placed = self.writer._write_number(paper, occupied, SPACING)
             if placed:
                 numbers.append(placed[0])
-        self._phase = self.rng.uniform(0, 2 * np.pi, 8)
         return paper.astype(np.float32), numbers
 
-    def _camera(self, t: float) -> np.ndarray:
-        """The 3x3 page-to-frame homography at time ``t`` seconds: pan, zoom, roll and a slight tilt."""
-        p, (pw, ph) = self._phase, PAGE
+    def _camera(self, t: float, p: np.ndarray) -> np.ndarray:
+        """The 3x3 page-to-frame homography at time ``t`` seconds for swings of phases ``p``: pan, zoom, roll and
+        a slight tilt."""
+        pw, ph = PAGE
         centre = np.array([pw / 2 + 0.22 * pw * np.sin(2 * np.pi * 0.11 * t + p[0]),
                            ph / 2 + 0.2 * ph * np.sin(2 * np.pi * 0.17 * t + p[1])])
         centre += 4.0 * np.array([np.sin(2 * np.pi * 1.3 * t + p[2]), np.cos(2 * np.pi * 1.7 * t + p[3])])  # tremor
@@ -130,11 +132,16 @@ def measure_clip(recognizer, clip: Clip, track: bool = True) -> dict:
     same for numbers visible in more than SEEN_LONG frames; flips_per_number_minute: switches of a visible
     number between right and wrong (a right reading that vanishes counts; a number first appearing does not),
     per minute of numbers in view; shown_within_3: the share of numbers entering the view that are shown
-    (with any text) within SHOW_WITHIN frames.
+    (with any text) within SHOW_WITHIN frames. The counts behind them are returned too.
     """
+    return rates(_counts(recognizer, clip, track), clip.fps)
+
+
+def _counts(recognizer, clip: Clip, track: bool) -> Counter:
+    """What ``measure_clip`` counts on ``clip``: pairs and right readings, flips, numbers entering the view."""
     tracker = recognizer.tracker() if track else None
     visible = Counter(i for truth in clip.truth for i, _, _ in truth)
-    right = pairs = right_long = pairs_long = flips = 0
+    counts = Counter()
     state: dict[int, bool | None] = {}  # right, wrong, or None when not shown
     entered: dict[int, int] = {}
     shown_after: dict[int, int] = {}
@@ -144,40 +151,39 @@ def measure_clip(recognizer, clip: Clip, track: bool = True) -> dict:
         now = {}
         for k, (number, _, text) in enumerate(truth):
             ok = found.get(k) == text
-            right, pairs = right + ok, pairs + 1
-            if visible[number] > SEEN_LONG:
-                right_long, pairs_long = right_long + ok, pairs_long + 1
+            long = visible[number] > SEEN_LONG
+            counts.update(right=ok, pairs=1, right_long=ok and long, pairs_long=long)
             shown_now = ok if k in found else None
             before = state.get(number)
-            flips += before is not None and before != shown_now and (shown_now is not None or before)
+            counts["flips"] += before is not None and before != shown_now and (shown_now is not None or before)
             now[number] = shown_now
             entered.setdefault(number, t)
             if k in found and number not in shown_after:
                 shown_after[number] = t - entered[number] + 1
         state = now  # a number that leaves the view starts afresh when it comes back
     entering = [n for n in entered if visible[n] >= SHOW_WITHIN]
-    minutes = pairs / clip.fps / 60
-    return {
-        "frames": len(clip.frames), "number_frames": pairs,
-        "reads_right": right / max(pairs, 1), "reads_right_long": right_long / max(pairs_long, 1),
-        "flips": flips, "flips_per_number_minute": flips / minutes if minutes else 0.0,
-        "shown_within_3": float(np.mean([shown_after.get(n, np.inf) <= SHOW_WITHIN for n in entering]))
-        if entering else 1.0,
-    }
+    counts.update(frames=len(clip.frames), entering=len(entering),
+                  shown_in_time=sum(shown_after.get(n, SHOW_WITHIN + 1) <= SHOW_WITHIN for n in entering))
+    return counts
+
+
+def rates(counts: Counter, fps: float) -> dict:
+    """The metrics of ``measure_clip`` from its counts (of one clip, or summed over clips)."""
+    minutes = counts["pairs"] / fps / 60
+    return {**{key: counts[key] for key in COUNTS}, "number_frames": counts["pairs"],
+            "reads_right": counts["right"] / max(counts["pairs"], 1),
+            "reads_right_long": counts["right_long"] / max(counts["pairs_long"], 1),
+            "flips_per_number_minute": counts["flips"] / minutes if minutes else 0.0,
+            "shown_within_3": counts["shown_in_time"] / counts["entering"] if counts["entering"] else 1.0}
 
 
 def measure_clips(recognizer, seed: int, clips: int, frames: int, digits=None, labels=None) -> dict:
     """``measure_clip`` over ``clips`` clips of ``frames`` frames, read frame by frame ("raw") and tracked
-    ("tracked"); each metric pooled over all (number, frame) pairs of all clips."""
+    ("tracked"), from the counts summed over all clips."""
     generator = HandheldGenerator(seed, digits=digits, labels=labels)
     runs = [generator.clip(frames) for _ in range(clips)]
     out = {}
     for mode, track in (("raw", False), ("tracked", True)):
-        each = [measure_clip(recognizer, clip, track) for clip in runs]
-        pairs = sum(m["number_frames"] for m in each)
-        minutes = pairs / FPS / 60
-        out[mode] = {"clips": clips, "number_frames": pairs, "flips": sum(m["flips"] for m in each),
-                     "flips_per_number_minute": sum(m["flips"] for m in each) / minutes if minutes else 0.0,
-                     **{k: sum(m[k] * m["number_frames"] for m in each) / max(pairs, 1)
-                        for k in ("reads_right", "reads_right_long", "shown_within_3")}}
+        out[mode] = {"clips": clips, **rates(sum((_counts(recognizer, clip, track) for clip in runs), Counter()),
+                                             FPS)}
     return out

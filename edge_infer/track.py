@@ -157,7 +157,7 @@ class Tracker:
             shift = np.median([_centre(numbers[j].box) - _centre(self._tracks[i].box) for i, j in pairs], 0)
         else:
             shift = np.zeros(2)
-        matched_tracks = {i for i, _ in pairs}
+        matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
         for i, j in pairs:
             track, number = self._tracks[i], numbers[j]
             new = np.array(number.box, float)
@@ -172,7 +172,7 @@ class Tracker:
         height, width = size
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
         for j, number in enumerate(numbers):
-            if j not in {j for _, j in pairs}:
+            if j not in matched_numbers:
                 track = _Track(self._next_id, np.array(number.box, float), number, seen=1)
                 track.readings.append(_reading(number, weight, size))
                 self._next_id += 1

@@ -49,9 +49,8 @@ def images(tmp_path_factory) -> list[str]:
 def ray_local():
     """A real Ray, started here on loopback, shared by the tests of this module. Four logical CPUs on this
     2-core machine: two actors hold two, and read_images needs one for its read tasks."""
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=4, include_dashboard=False, configure_logging=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
+    pytest.importorskip("ray")
+    ray, _ = batch.start_ray(cpus=4)
     yield ray
     ray.shutdown()
 
