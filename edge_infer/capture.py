@@ -6,6 +6,7 @@ only ``Frame`` objects.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 
 from edge_infer.errors import SourceError
-from edge_infer.files import write_bytes
+from edge_infer.files import atomic_path, write_bytes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 RETRIES = 4  # reconnection attempts for a live source that stops delivering
@@ -154,6 +155,36 @@ def write_image(path: str | Path, image: np.ndarray) -> None:
     write_bytes(path, data.tobytes())
 
 
+class VideoFile:
+    """A context manager that writes BGR uint8 frames to an MPEG-4 file, which appears at ``path`` only when the
+    block ends without an error; the frame size is the first frame's.
+
+        with VideoFile("out.mp4", fps=30) as video:
+            video.write(frame)
+    """
+
+    def __init__(self, path: str | Path, fps: float):
+        self.path, self.fps = Path(path), fps or 10.0
+        self._stack = contextlib.ExitStack()
+        self._writer = None
+
+    def __enter__(self) -> "VideoFile":
+        return self
+
+    def write(self, image: np.ndarray) -> None:
+        if self._writer is None:  # opened on the first frame, whose size it needs
+            tmp = self._stack.enter_context(atomic_path(self.path))
+            self._writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                           (image.shape[1], image.shape[0]))
+            self._stack.callback(self._writer.release)  # runs before the temporary file is moved into place
+            if not self._writer.isOpened():
+                raise SourceError(f"cannot write video {self.path}: use an .mp4 path in a writable folder")
+        self._writer.write(image)
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)
+
+
 def open_source(spec: str | int) -> Source:
     """Open a camera index, a stream URL, a video file, an image file or a folder of images."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
@@ -177,13 +208,16 @@ class Grabber:
     With ``drop=True`` (live sources, or files played in real time) a slow consumer skips
     the frames it had no time for, so what it sees is never stale; ``dropped`` counts them.
     With ``drop=False`` every frame is handed out in order. ``pace`` > 0 plays a file at that
-    many frames per second, as a camera would deliver it.
+    many frames per second, as a camera would deliver it. ``arrived`` is the ``time.monotonic()`` at which
+    the frame last handed out came off the source: the start of its capture-to-result latency.
     """
 
     def __init__(self, source: Source, drop: bool, pace: float = 0.0):
         self.source, self.drop, self.pace = source, drop, pace
         self.dropped = 0
+        self.arrived = 0.0
         self._slot: Frame | None = None
+        self._arrived = 0.0
         self._done = False
         self._error: Exception | None = None
         self._stop = threading.Event()
@@ -203,7 +237,7 @@ class Grabber:
                     if self._stop.is_set():
                         return
                     self.dropped += self._slot is not None
-                    self._slot = frame
+                    self._slot, self._arrived = frame, time.monotonic()
                     self._ready.notify_all()
         except Exception as err:  # handed to the consumer, which reports it
             self._error = err
@@ -217,7 +251,7 @@ class Grabber:
         with self._ready:
             while self._slot is None and not self._done:
                 self._ready.wait(0.1)
-            frame, self._slot = self._slot, None
+            frame, self._slot, self.arrived = self._slot, None, self._arrived
             self._ready.notify_all()
         if frame is None and self._error is not None:
             raise self._error

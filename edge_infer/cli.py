@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from edge_infer import draw
-from edge_infer.files import atomic_path, write_text
-from edge_infer.capture import Frame, Grabber, ImageSource, Source, open_source, write_image
+from edge_infer.files import write_text
+from edge_infer.capture import Frame, Grabber, ImageSource, Source, VideoFile, open_source, write_image
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import Detection, DigitRecognizer, Number
@@ -74,24 +74,6 @@ def _read(rec: DigitRecognizer, image: np.ndarray) -> tuple[list[Detection], lis
     return found, rec.numbers(found), (time.perf_counter() - start) * 1000
 
 
-class _VideoOut:
-    """Annotated frames to an .mp4 that appears at its path only if the run ends without an error."""
-
-    def __init__(self, stack: contextlib.ExitStack, path: Path, fps: float):
-        self.stack, self.path, self.fps = stack, path, fps or 10.0
-        self.writer = None
-
-    def write(self, image: np.ndarray) -> None:
-        if self.writer is None:  # opened on the first frame, whose size it needs
-            tmp = self.stack.enter_context(atomic_path(self.path))
-            self.writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
-                                          (image.shape[1], image.shape[0]))
-            self.stack.callback(self.writer.release)  # runs before the temporary file is moved into place
-            if not self.writer.isOpened():
-                raise SourceError(f"cannot write video {self.path}: use an .mp4 path in a writable folder")
-        self.writer.write(image)
-
-
 def _open(spec: str | None) -> Source:
     if spec is not None:
         return open_source(spec)
@@ -116,11 +98,11 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
     with contextlib.ExitStack() as stack:
         grabber = Grabber(source, drop=drop, pace=pace)
         stack.callback(grabber.close)
-        out = _VideoOut(stack, args.save_video, source.fps) if args.save_video else None
+        out = stack.enter_context(VideoFile(args.save_video, source.fps)) if args.save_video else None
         if window:
             _window()
             stack.callback(cv2.destroyAllWindows)
-        shown, last, mask, paused, threshold_view = 0, None, None, False, False
+        shown, last, mask, paused, threshold_view, digit_labels = 0, None, None, False, False, False
         interval, tick = 0.0, time.perf_counter()
         while not (args.max_frames and shown >= args.max_frames):
             if not paused:
@@ -134,21 +116,21 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 tick, shown = now, shown + 1
                 if not window:
                     print(json.dumps(record(frame, found, numbers, ms, raw if tracker else None)), flush=True)
-                annotated = draw.detections(frame.image.copy(), found, numbers) if window or out else None
                 if out:
-                    out.write(annotated)
-                last, mask = (frame, found, numbers, ms, annotated), None
+                    out.write(draw.detections(frame.image.copy(), found, numbers))
+                last, mask = (frame, found, numbers, ms), None
             if window:
-                frame, found, numbers, ms, annotated = last
-                view = annotated
+                frame, found, numbers, ms = last
+                background = frame.image
                 if threshold_view:
                     if mask is None:  # once per frame, not once per redraw while paused
                         mask = cv2.cvtColor(cv2.resize(layers(as_gray8(frame.image), rec.ink == "dark").mask,
                                                        frame.image.shape[1::-1], interpolation=cv2.INTER_NEAREST),
                                             cv2.COLOR_GRAY2BGR)
-                    view = draw.detections(mask.copy(), found, numbers)
+                    background = mask
+                view = draw.detections(background.copy(), found, numbers, digit_labels)
                 fps = 1 / interval if interval else 0.0
-                cv2.imshow(WINDOW, draw.status(view.copy(), fps, ms, rec.min_confidence, paused))
+                cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, paused))
                 key = cv2.waitKey(1 if not paused else 30) & 0xFF
                 if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                     break
@@ -156,12 +138,15 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                     paused = not paused
                 elif key == ord("t"):
                     threshold_view = not threshold_view
+                elif key == ord("d"):
+                    digit_labels = not digit_labels
                 elif key in (ord("+"), ord("=")):
                     rec.min_confidence = min(1.0, round(rec.min_confidence + 0.05, 2))
                 elif key == ord("-"):
                     rec.min_confidence = max(0.0, round(rec.min_confidence - 0.05, 2))
                 elif key == ord("s"):
-                    _snapshot(args.snapshots, frame, found, numbers, ms, annotated)
+                    _snapshot(args.snapshots, frame, found, numbers, ms,
+                              draw.detections(frame.image.copy(), found, numbers))
     if isinstance(source, ImageSource):
         for problem in source.skipped:
             print(f"skipped: {problem}", file=sys.stderr)

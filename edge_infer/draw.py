@@ -1,48 +1,131 @@
-"""Draw recognition results and the app's status onto a frame (in place, BGR uint8)."""
+"""Draw recognition results and the app's status onto a frame (in place, BGR uint8).
+
+Labels never overlap one another or a digit: each goes to the first free spot around its box (above,
+below, right, left), else to the nearest free spot, with a thin line to its box; number labels are
+placed first. Labels keep one readable size whatever the size of the digit they name.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from edge_infer.recognizer import Detection, Number, Prediction
+from edge_infer.recognizer import Detection, Prediction
 
-BOX = (40, 200, 40)  # BGR: digit boxes
+BOX = (40, 200, 40)  # BGR: digit boxes and labels
 NUMBER = (200, 90, 20)  # BGR: number labels
 TEXT = (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
-KEYS = "q/Esc quit  space pause  s snapshot  t threshold view  +/- confidence"
+NUMBER_SCALE, DIGIT_SCALE = 0.7, 0.45  # font scales: readable at 640x480 for a digit of any size
+KEYS = "q/Esc quit  space pause  s snapshot  d digit labels  t threshold view  +/- confidence"
+
+Rect = tuple[int, int, int, int]  # x, y, w, h
 
 
-def _label(image: np.ndarray, text: str, origin: tuple[int, int], colour, scale: float = 0.5) -> None:
-    """Text on a filled box, so it stays legible on any background."""
-    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
-    x, y = max(origin[0], 0), max(origin[1], h + base + 2)
-    cv2.rectangle(image, (x, y - h - base - 2), (x + w + 4, y), colour, -1)
-    cv2.putText(image, text, (x + 2, y - base), FONT, scale, TEXT, 1, cv2.LINE_AA)
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def detections(image: np.ndarray, found: Sequence[Detection], numbers: Sequence[Number] = ()) -> np.ndarray:
-    """A box per digit labelled "digit confidence", and each number's text above its box."""
+def place(size: tuple[int, int], box: Rect, shape: tuple[int, ...], taken: list[Rect]) -> Rect | None:
+    """Where a label of ``size`` (w, h) for ``box`` goes in an image of ``shape``: of the spots just above,
+    below, right and left of the box, then on a grid around it nearest first, the first that lies inside the
+    image and overlaps no rectangle in ``taken``; None when there is none. The place is appended to ``taken``."""
+    (w, h), (x, y, bw, bh) = size, box
+    height, width = shape[:2]
+    if w > width or h > height:
+        return None
+    near = [(x, y - h - 2), (x, y + bh + 2), (x + bw + 2, y), (x - w - 2, y)]
+    for sx, sy in near:  # the usual case, cheaply
+        rect = (sx, sy, w, h)
+        if 0 <= sx <= width - w and 0 <= sy <= height - h and not any(_overlaps(rect, t) for t in taken):
+            taken.append(rect)
+            return rect
+    dx, dy = np.meshgrid(np.arange(-width, width + 1, max(w // 2, 1)), np.arange(-height, height + 1, h + 2))
+    grid = np.stack([x + dx.ravel(), y - h - 2 + dy.ravel()], 1)
+    grid = grid[np.argsort(np.hypot(dx.ravel(), 2 * dy.ravel()), kind="stable")]  # near first, rows before columns
+    spots = grid[(grid[:, 0] >= 0) & (grid[:, 1] >= 0) & (grid[:, 0] + w <= width) & (grid[:, 1] + h <= height)]
+    if taken:
+        t = np.array(taken)
+        clash = ((spots[:, None, 0] < t[:, 0] + t[:, 2]) & (t[:, 0] < spots[:, None, 0] + w)
+                 & (spots[:, None, 1] < t[:, 1] + t[:, 3]) & (t[:, 1] < spots[:, None, 1] + h)).any(1)
+        spots = spots[~clash]
+    if not len(spots):
+        return None
+    rect = (int(spots[0, 0]), int(spots[0, 1]), w, h)
+    taken.append(rect)
+    return rect
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label's ``text`` on a filled ``rect`` (x, y, w, h) of ``colour``, naming the thing at ``box``."""
+
+    text: str
+    rect: Rect
+    box: Rect
+    colour: tuple[int, int, int]
+    scale: float
+
+
+def layout(shape: tuple[int, ...], found: Sequence[Detection], numbers: Sequence = (),
+           digit_labels: bool = True) -> list[Label]:
+    """The labels for an image of ``shape``: each number's text (a ``Number`` or ``TrackedNumber``), then with
+    ``digit_labels`` each digit's "digit confidence"; no label overlaps another or a digit's box."""
+    taken: list[Rect] = [_rect(d.box) for d in found]  # labels keep off the digits, too
+    wanted = [(n.text, _rect(n.box), NUMBER, NUMBER_SCALE) for n in numbers]
+    if digit_labels:
+        wanted += [(f"{d.digit} {d.confidence:.2f}", _rect(d.box), BOX, DIGIT_SCALE) for d in found]
+    labels = []
+    for text, box, colour, scale in wanted:
+        w = cv2.getTextSize(text, FONT, scale, 1)[0][0]
+        (_, h), base = cv2.getTextSize("0123456789", FONT, scale, 1)  # one height for every label of a size
+        rect = place((w + 4, h + base + 2), box, shape, taken)
+        if rect is not None:  # no room left anywhere: the label is left out rather than drawn over another
+            labels.append(Label(text, rect, box, colour, scale))
+    return labels
+
+
+def detections(image: np.ndarray, found: Sequence[Detection], numbers: Sequence = (),
+               digit_labels: bool = True) -> np.ndarray:
+    """A box per digit and the labels of ``layout``; a label put away from its box has a line to it."""
     for d in found:
         x, y, w, h = d.box
         cv2.rectangle(image, (x, y), (x + w, y + h), BOX, 2)
-        _label(image, f"{d.digit} {d.confidence:.2f}", (x, y + h + 18), BOX, 0.45)
-    for n in numbers:
-        x, y, _, _ = n.box
-        _label(image, n.text, (x, y - 4), NUMBER, 0.7)
+    for label in layout(image.shape, found, numbers, digit_labels):
+        x, y, w, h = label.rect
+        bx, by, bw, bh = label.box
+        if not _overlaps((x - 3, y - 3, w + 6, h + 6), label.box):  # away from its box: say whose label it is
+            centre = (x + w // 2, y + h // 2)
+            cv2.line(image, centre, (min(max(centre[0], bx), bx + bw), min(max(centre[1], by), by + bh)),
+                     label.colour, 1, cv2.LINE_AA)
+        cv2.rectangle(image, (x, y), (x + w - 1, y + h - 1), label.colour, -1)
+        base = cv2.getTextSize(label.text, FONT, label.scale, 1)[1]
+        cv2.putText(image, label.text, (x + 2, y + h - base - 1), FONT, label.scale, TEXT, 1, cv2.LINE_AA)
     return image
+
+
+def _rect(box) -> Rect:
+    return tuple(int(v) for v in box)
 
 
 def status(image: np.ndarray, fps: float, infer_ms: float, threshold: float, paused: bool = False,
            keys: str = KEYS) -> np.ndarray:
     """FPS, inference time and threshold at the top left; the key help along the bottom."""
     line = f"{fps:4.1f} FPS  recognize {infer_ms:5.1f} ms  min confidence {threshold:.2f}"
-    _label(image, line + ("  PAUSED" if paused else ""), (6, 4), (30, 30, 30))
-    _label(image, keys, (6, image.shape[0] - 6), (30, 30, 30), 0.42)
+    _banner(image, line + ("  PAUSED" if paused else ""), (6, 4), 0.5)
+    (_, h), base = cv2.getTextSize(keys, FONT, 0.42, 1)
+    _banner(image, keys, (6, image.shape[0] - h - base - 8), 0.42)
     return image
+
+
+def _banner(image: np.ndarray, text: str, origin: tuple[int, int], scale: float) -> None:
+    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
+    x, y = origin
+    cv2.rectangle(image, (x, y), (x + w + 4, y + h + base + 2), (30, 30, 30), -1)
+    cv2.putText(image, text, (x + 2, y + h + 1), FONT, scale, TEXT, 1, cv2.LINE_AA)
 
 
 def top3(image: np.ndarray, prediction: Prediction, origin: tuple[int, int] = (10, 40)) -> np.ndarray:

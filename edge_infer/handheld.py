@@ -11,8 +11,11 @@ A frame's truth is every number wholly inside it, with its id on the page, its b
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -138,18 +141,28 @@ def measure_clip(recognizer, clip: Clip, track: bool = True) -> dict:
 
 
 def _counts(recognizer, clip: Clip, track: bool) -> Counter:
-    """What ``measure_clip`` counts on ``clip``: pairs and right readings, flips, numbers entering the view."""
+    """What ``measure_clip`` counts on ``clip``, read by ``recognizer`` with its tracker or frame by frame."""
     tracker = recognizer.tracker() if track else None
-    visible = Counter(i for truth in clip.truth for i, _, _ in truth)
+    shown = ([(n.box, n.text) for n in (tracker.update(f) if tracker else recognizer.read_numbers(f))]
+             for f in clip.frames)
+    return count(shown, clip.truth)
+
+
+def count(shown: Iterable[Sequence[tuple[Box, str]]], truth: Sequence[Sequence[tuple[int, Box, str]]]) -> Counter:
+    """The counts behind the live metrics (see ``rates``) of the numbers ``shown`` in each frame, as (box, text),
+    against each frame's ``truth``, as (number id, box, text): pairs and right readings, flips, numbers entering
+    the view and shown in time."""
+    visible = Counter(i for frame in truth for i, _, _ in frame)
     counts = Counter()
     state: dict[int, bool | None] = {}  # right, wrong, or None when not shown
     entered: dict[int, int] = {}
     shown_after: dict[int, int] = {}
-    for t, (frame, truth) in enumerate(zip(clip.frames, clip.truth)):
-        shown = tracker.update(frame) if tracker else recognizer.read_numbers(frame)
-        found = {i: shown[j].text for i, j in match([b for _, b, _ in truth], [s.box for s in shown])}
+    frames = 0
+    for t, (readings, frame) in enumerate(zip(shown, truth)):
+        frames += 1
+        found = {i: readings[j][1] for i, j in match([b for _, b, _ in frame], [b for b, _ in readings])}
         now = {}
-        for k, (number, _, text) in enumerate(truth):
+        for k, (number, _, text) in enumerate(frame):
             ok = found.get(k) == text
             long = visible[number] > SEEN_LONG
             counts.update(right=ok, pairs=1, right_long=ok and long, pairs_long=long)
@@ -162,7 +175,7 @@ def _counts(recognizer, clip: Clip, track: bool) -> Counter:
                 shown_after[number] = t - entered[number] + 1
         state = now  # a number that leaves the view starts afresh when it comes back
     entering = [n for n in entered if visible[n] >= SHOW_WITHIN]
-    counts.update(frames=len(clip.frames), entering=len(entering),
+    counts.update(frames=frames, entering=len(entering),
                   shown_in_time=sum(shown_after.get(n, SHOW_WITHIN + 1) <= SHOW_WITHIN for n in entering))
     return counts
 
@@ -175,6 +188,25 @@ def rates(counts: Counter, fps: float) -> dict:
             "reads_right_long": counts["right_long"] / max(counts["pairs_long"], 1),
             "flips_per_number_minute": counts["flips"] / minutes if minutes else 0.0,
             "shown_within_3": counts["shown_in_time"] / counts["entering"] if counts["entering"] else 1.0}
+
+
+def write_clip(clip: Clip, path: Path) -> None:
+    """Write ``clip`` as an MPEG-4 video at ``path`` and its truth as ``<path>.json``: per frame a list of
+    [number id, [x, y, w, h], text] (see ``read_truth``)."""
+    from edge_infer.capture import VideoFile
+    from edge_infer.files import write_text
+
+    with VideoFile(path, clip.fps) as video:
+        for frame in clip.frames:
+            video.write(frame)
+    write_text(Path(path).with_suffix(".json"),
+               json.dumps([[[i, [int(v) for v in box], text] for i, box, text in frame] for frame in clip.truth]))
+
+
+def read_truth(path: Path) -> list[list[tuple[int, Box, str]]]:
+    """The per-frame truth that ``write_clip`` stored beside the video at ``path``."""
+    frames = json.loads(Path(path).with_suffix(".json").read_text())
+    return [[(i, tuple(box), text) for i, box, text in frame] for frame in frames]
 
 
 def measure_clips(recognizer, seed: int, clips: int, frames: int, digits=None, labels=None) -> dict:

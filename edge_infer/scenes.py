@@ -6,7 +6,7 @@ shadowed, tilted, blurred, made noisy and JPEG-compressed.
 
     python -m edge_infer.scenes --frames 200          # recognizer metrics on 200 frames
     python -m edge_infer.scenes --frames 8 --save DIR  # write the frames as PNG, with truth.json
-    python -m edge_infer.scenes --frames 4 --clip edge_infer/data/demo.mp4 --seed 1  # the bundled demo clip
+    python -m edge_infer.scenes --handheld-clip edge_infer/data/demo.mp4 --clip-frames 180 --seed 1  # the demo
 """
 
 from __future__ import annotations
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also read this many handheld clips (--clip-frames each, 30 fps) with and without "
                              "tracking: reads_right, flips per number-minute, shown within 3 frames")
     parser.add_argument("--clip-frames", type=int, default=300)
+    parser.add_argument("--handheld-clip", type=Path, metavar="MP4",
+                        help="write one handheld clip of --clip-frames frames and its truth instead of measuring")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
     def job():
@@ -333,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
             return
         if args.clip:
             write_clip(generator, args.clip, scenes=args.frames)
+            return
+        if args.handheld_clip:
+            from edge_infer import handheld
+
+            clip = handheld.HandheldGenerator(args.seed, digits=generator.digits, labels=generator.labels)
+            handheld.write_clip(clip.clip(args.clip_frames), args.handheld_clip)
             return
         from edge_infer import DigitRecognizer
 
@@ -373,13 +381,11 @@ def write_clip(generator: SceneGenerator, path: Path, scenes: int = 3, frames_pe
                fps: float = 8.0) -> list[dict]:
     """Write a short MPEG-4 video of ``scenes`` scenes, each held for ``frames_per_scene`` frames while the
     camera drifts a few pixels; return (and store as ``<path>.json``) the truth of every frame."""
-    from edge_infer.files import atomic_path, write_text
+    from edge_infer.capture import VideoFile
+    from edge_infer.files import write_text
 
     truth = []
-    with atomic_path(path) as tmp:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (generator.width, generator.height))
-        if not writer.isOpened():
-            raise RuntimeError("this OpenCV build cannot write MPEG-4 video")
+    with VideoFile(path, fps) as writer:
         for _ in range(scenes):
             scene = generator.scene()
             dx, dy = generator.rng.uniform(-1.5, 1.5, 2)
@@ -390,7 +396,6 @@ def write_clip(generator: SceneGenerator, path: Path, scenes: int = 3, frames_pe
                                             borderMode=cv2.BORDER_REFLECT))
                 truth.append({"digits": [[_moved(b, shift), d] for b, d in scene.digits],
                               "numbers": [[_moved(b, shift), t] for b, t in scene.numbers]})
-        writer.release()
     write_text(path.with_suffix(".json"), json.dumps(truth))
     return truth
 

@@ -22,7 +22,8 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
                      "  normalisation", "  inference", "cv2.dnn.readNetFromONNX, batch 1",
                      "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32",
                      "recognize(), real photo at 1280 px, 2 images", "recognize(), real photo at full size",
-                     "tracking per frame"):
+                     "tracking per frame", "capture to annotated result, 30 fps camera 640x480",
+                     "capture to annotated result, 30 fps camera 1280x720"):
         assert any(name.startswith(expected) for name in names), expected
     from edge_infer.model import default_model_path
 
@@ -39,7 +40,7 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
     assert 0 < compute["fraction_of_peak"] and compute["peak_gflops_one_core"] > 0
     assert set(figures["goals"]) == {"recognize_640x480_ms", "classify_batch1_us", "cold_start_s",
                                      "speedup_vs_keras_batch1", "real_photo_1280_ms", "real_photo_8mp_ms",
-                                     "tracking_ms"}
+                                     "tracking_ms", "latency_640x480_p95_ms", "latency_1280x720_p95_ms"}
     assert "goals:" in result.stdout and "recognize(), 640x480 frame" in result.stdout
 
 

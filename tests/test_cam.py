@@ -19,6 +19,7 @@ from edge_infer.capture import Grabber, VideoSource, open_source
 from edge_infer.cli import demo_clip
 from edge_infer.errors import SourceError
 from edge_infer.group import match
+from edge_infer.handheld import FPS, count, rates, read_truth
 from edge_infer.scenes import SceneGenerator, write_clip
 
 
@@ -40,26 +41,44 @@ def _agreement(lines, truth):
     return right / total, frames_ok / len(lines)
 
 
+def _live_metrics(lines, truth):
+    shown = [[(tuple(n["box"]), n["text"]) for n in line["numbers"]] for line in lines]
+    return rates(count(shown, truth), FPS)
+
+
 def test_headless_demo_clip_matches_its_truth():
-    truth = json.loads(demo_clip().with_suffix(".json").read_text())
-    lines = _lines(run_cli("edge_infer", "--headless", "--no-track", str(demo_clip())))
-    assert [line["frame"] for line in lines] == list(range(len(truth)))  # headless reads every file frame
-    assert all("raw_numbers" not in line for line in lines)
-    digits, numbers = _agreement(lines, truth)
-    assert digits >= 0.95 and numbers >= 0.7  # regression alarms: measured 0.968 and 0.75
+    """The bundled demo is a handheld clip with per-frame truth: digits-cam reads its numbers right, frame by frame
+    (--no-track) and tracked (each number is shown from its second frame on)."""
+    truth = read_truth(demo_clip())
+    raw_lines = _lines(run_cli("edge_infer", "--headless", "--no-track", str(demo_clip())))
+    assert [line["frame"] for line in raw_lines] == list(range(len(truth)))  # headless reads every file frame
+    assert all("raw_numbers" not in line for line in raw_lines)
+    lines = _lines(run_cli("edge_infer", "--headless", str(demo_clip())))
+    raw, tracked = _live_metrics(raw_lines, truth), _live_metrics(lines, truth)
+    assert raw["reads_right"] >= 0.97 and tracked["reads_right"] >= 0.95  # regression alarms: measured 0.997, 0.983
+    assert tracked["shown_within_3"] == 1.0
 
 
 def test_headless_video_carries_tracked_and_raw_numbers():
-    """A video is tracked by default: `numbers` are tracked (id, frames_seen), `raw_numbers` each frame's own."""
+    """A video is tracked by default: `numbers` are tracked (id, frames_seen), `raw_numbers` each frame's own; a
+    number on the page keeps its id while it stays in view."""
+    truth = read_truth(demo_clip())
     lines = _lines(run_cli("edge_infer", "--headless", str(demo_clip())))
     tracked = [n for line in lines for n in line["numbers"]]
     assert tracked and all({"id", "text", "box", "confidence", "frames_seen"} <= set(n) for n in tracked)
     assert all("raw_numbers" in line for line in lines)
-    texts_by_id: dict[int, set[str]] = {}
-    for n in tracked:
-        texts_by_id.setdefault(n["id"], set()).add(n["text"])
-    assert sum(len(t) == 1 for t in texts_by_id.values()) >= 0.8 * len(texts_by_id)  # a steady reading per id
     assert max(n["frames_seen"] for n in tracked) >= 5
+    spans: dict[int, list[set[int]]] = {}  # page number -> per stretch of frames wholly in view, the ids shown
+    last: dict[int, int] = {}
+    for t, (line, frame) in enumerate(zip(lines, truth)):
+        for number, _, _ in frame:
+            if last.get(number) != t - 1:
+                spans.setdefault(number, []).append(set())
+            last[number] = t
+        for k, j in match([b for _, b, _ in frame], [tuple(n["box"]) for n in line["numbers"]]):
+            spans[frame[k][0]][-1].add(line["numbers"][j]["id"])
+    stretches = [ids for stretch in spans.values() for ids in stretch]
+    assert len(stretches) >= 10 and all(len(ids) == 1 for ids in stretches)  # one id while in view
 
 
 def test_no_camera_falls_back_to_the_demo_clip():
@@ -125,8 +144,12 @@ def test_missing_camera_file_and_corrupt_video(tmp_path):
     assert_clean_error(run_cli("edge_infer", "image", str(tmp_path / "nope.png")), "cannot read image")
 
 
+def _frames(video) -> int:
+    return int(cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT))
+
+
 def _truncated_avi(tmp_path):
-    """A real video file cut in half: its header promises 48 frames, its data holds fewer."""
+    """A real video file cut in half: its header promises all the demo's frames, its data holds fewer."""
     source = cv2.VideoCapture(str(demo_clip()))
     path = tmp_path / "full.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 8, (640, 480))
@@ -150,7 +173,7 @@ def test_source_that_fails_midway_is_retried_then_exits_cleanly(tmp_path):
     with pytest.raises(SourceError, match="failed at frame .* did not recover after 2 retries"):
         for frame in source.frames():
             frames.append(frame.index)
-    assert 10 < len(frames) < 48 and frames == list(range(len(frames)))
+    assert 10 < len(frames) < _frames(demo_clip()) and frames == list(range(len(frames)))
     result = run_cli("edge_infer", "--headless", str(truncated))
     assert_clean_error(result, "did not recover after 4 retries")
     assert len(result.stdout.splitlines()) == len(frames)  # every readable frame was still processed
@@ -159,6 +182,7 @@ def test_source_that_fails_midway_is_retried_then_exits_cleanly(tmp_path):
 def test_grabber_drops_stale_frames_for_a_slow_recognizer():
     """Play the demo clip at 40 fps, as a camera would deliver it, and consume it slowly."""
     slow = 0.25  # seconds per frame: a recognizer ten times slower than the camera
+    total = _frames(demo_clip())
     grabber = Grabber(open_source(str(demo_clip())), drop=True, pace=40.0)
     start, seen = time.monotonic(), []
     try:
@@ -169,15 +193,15 @@ def test_grabber_drops_stale_frames_for_a_slow_recognizer():
             time.sleep(slow)
     finally:
         grabber.close()
-    assert len(seen) < 15 and grabber.dropped >= 48 - len(seen) - 1
-    assert seen == sorted(seen) and seen[-1] >= 44
+    assert len(seen) < total / 40 / slow + 3 and grabber.dropped >= total - len(seen) - 1
+    assert seen == sorted(seen) and seen[-1] >= total - 4
 
     keep_all = Grabber(open_source(str(demo_clip())), drop=False)
     indices = []
     while (frame := keep_all.next()) is not None:
         indices.append(frame.index)
     keep_all.close()
-    assert indices == list(range(48)) and keep_all.dropped == 0
+    assert indices == list(range(total)) and keep_all.dropped == 0
 
 
 @pytest.fixture
@@ -284,3 +308,34 @@ def test_drawing_pad_reads_a_drawn_seven(xvfb, tmp_path):
     assert np.all(pixels == (40, 200, 40), axis=-1).sum() > 300, "no box around the drawn digit"
     assert np.all(pixels == (20, 90, 200), axis=-1).sum() > 1000, "no probability bars"
     assert app.returncode == 0
+
+
+def test_overlay_labels_never_overlap_and_stay_readable():
+    """A crowded frame: rows of tiny digits, numbers close together and digits at the image's edges. Every
+    label lies whole in the image, overlaps no other label and no digit, and has the same readable height
+    whatever the digit's size."""
+    from edge_infer import draw
+    from edge_infer.recognizer import Detection, Number
+
+    rng = np.random.default_rng(0)
+    found, numbers = [], []
+    for row in range(6):
+        for start in (0, 150, 300, 500):
+            size = int(rng.integers(6, 40))
+            digits = [Detection((start + k * (size + 2), 20 + row * 75, size, size), int(rng.integers(10)), 0.9)
+                      for k in range(3)]
+            found += digits
+            box = (start, 20 + row * 75, 3 * size + 4, size)
+            numbers.append(Number("".join(str(d.digit) for d in digits), box, tuple(digits), 0.7))
+    labels = draw.layout((480, 640, 3), found, numbers)
+    assert len(labels) == len(numbers) + len(found)  # room for all of them
+    rects = [label.rect for label in labels]
+    for i, (x, y, w, h) in enumerate(rects):
+        assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480
+        assert not any(draw._overlaps(rects[i], other) for other in rects[i + 1:] + [d.box for d in found])
+    heights = {label.scale: set() for label in labels}
+    for label in labels:
+        heights[label.scale].add(label.rect[3])
+    assert all(len(h) == 1 for h in heights.values()) and min(min(h) for h in heights.values()) >= 12
+    image = draw.detections(np.full((480, 640, 3), 255, np.uint8), found, numbers)
+    assert np.all(image == draw.NUMBER, axis=-1).sum() > 100 * len(numbers)  # every number label is drawn
