@@ -66,17 +66,17 @@ def _piece(ink: np.ndarray, start: int, stop: int) -> tuple[int, int, np.ndarray
 def split(found: list[tuple[Region, np.ndarray]], read: Reader) -> list[tuple[Region, np.ndarray]]:
     """Each region with its (10,) digit probabilities -> the same, with touching digits split into one region each.
 
-    ``read`` maps float32 (N, 28, 28) crops to float32 (N, 10) digit probabilities. A region
-    worth splitting is first tried cheaply: only if a piece from its left edge to a cut is
-    a clear digit are all its pieces read, and the best sequence of them is chosen (see the
-    module's doc). Pieces of all regions are read in one batch per stage. Boxes of the parts
-    are in frame pixels, like the regions'.
+    ``read`` maps float32 (N, 28, 28) crops to float32 (N, 10) digit probabilities. As every part
+    of a split must be a clear digit, a region's pieces are read left to right: first those
+    from its left edge, then those from where a clear digit ended, and so on, with the pieces
+    of all regions in one batch per step; the best sequence of clear digits is chosen (see
+    the module's doc). Boxes of the parts are in frame pixels, like the regions'.
     """
     plans = {i: _Plan(region) for i, (region, p) in enumerate(found) if worth_splitting(region, float(p.max()))}
-    plans = {i: plan for i, plan in plans.items() if plan.spans}
-    _read_spans(plans.values(), read, first=True)
-    plans = {i: plan for i, plan in plans.items() if any(p.max() >= SURE for p in plan.read.values())}
-    _read_spans(plans.values(), read, first=False)
+    while todo := [(plan, span) for plan in plans.values() for span in plan.next_spans()]:
+        probabilities = read(np.stack([fit_mnist(plan.pieces[span][2]) for plan, span in todo]))
+        for (plan, span), p in zip(todo, probabilities):
+            plan.read[span] = p
     out = []
     for i, (region, probabilities) in enumerate(found):
         parts = plans[i].best(float(probabilities.max())) if i in plans else None
@@ -89,18 +89,24 @@ class _Plan:
 
     def __init__(self, region: Region):
         self.region = region
-        ink = region.ink
-        height, width = ink.shape
-        self.edges = [0, *cuts(ink), width]
-        spans = [(i, j) for i in range(len(self.edges)) for j in range(i + 1, len(self.edges))
-                 if NARROWEST * height <= self.edges[j] - self.edges[i] <= WIDEST * height]
-        self.pieces = {span: _piece(ink, self.edges[span[0]], self.edges[span[1]]) for span in spans}
-        self.spans = [span for span in spans if self.pieces[span] is not None]
+        height, width = region.ink.shape
+        self.edges = [0, *cuts(region.ink), width]
+        self.spans = [(i, j) for i in range(len(self.edges)) for j in range(i + 1, len(self.edges))
+                      if NARROWEST * height <= self.edges[j] - self.edges[i] <= WIDEST * height]
+        self.pieces: dict[tuple[int, int], tuple[int, int, np.ndarray] | None] = {}  # cut out when first needed
         self.read: dict[tuple[int, int], np.ndarray] = {}
 
+    def next_spans(self) -> list[tuple[int, int]]:
+        """The pieces with ink, not yet read, that start at the left edge or where a clear digit ends."""
+        starts = {0} | {j for (_, j), p in self.read.items() if p.max() >= SURE}
+        todo = [span for span in self.spans if span[0] in starts and span not in self.pieces]
+        for i, j in todo:
+            self.pieces[(i, j)] = _piece(self.region.ink, self.edges[i], self.edges[j])
+        return [span for span in todo if self.pieces[span] is not None]
+
     def best(self, whole: float) -> list[tuple[Region, np.ndarray]] | None:
-        """The most probable sequence of pieces, if it beats the region read whole and each piece is a clear digit."""
-        score = {span: np.log(max(float(p.max()), 1e-6)) for span, p in self.read.items()}
+        """The most probable sequence of clear-digit pieces, if there is one and it beats the region read whole."""
+        score = {span: np.log(float(p.max())) for span, p in self.read.items() if p.max() >= SURE}
         ends = len(self.edges)
         total = [0.0] + [-np.inf] * (ends - 1)  # total[j]: best log probability of columns 0..edges[j] as digits
         came = [-1] * ends
@@ -108,25 +114,13 @@ class _Plan:
             for i in range(j):
                 if (i, j) in score and total[i] + score[(i, j)] > total[j]:
                     total[j], came[j] = total[i] + score[(i, j)], i
-        if came[-1] <= 0:  # no way through, or the best is the whole region
-            return None
+        if came[-1] <= 0 or total[-1] <= np.log(max(whole, 1e-6)):
+            return None  # no way through clear digits (a word is not digits), the whole region, or the whole reads better
         path, j = [], ends - 1
         while j > 0:
             path.append((came[j], j))
             j = came[j]
-        if total[-1] <= np.log(max(whole, 1e-6)) or min(score[span] for span in path) < np.log(SURE):
-            return None  # the whole reads better, or some part is no clear digit (a word is not digits)
         return [(_part(self.region, self.edges[i], self.pieces[(i, j)]), self.read[(i, j)]) for i, j in reversed(path)]
-
-
-def _read_spans(plans, read: Reader, first: bool) -> None:
-    """Read, in one batch, the pieces of ``plans`` that start at the left edge (``first``) or all the others."""
-    todo = [(plan, span) for plan in plans for span in plan.spans if (span[0] == 0) == first]
-    if not todo:
-        return
-    probabilities = read(np.stack([fit_mnist(plan.pieces[span][2]) for plan, span in todo]))
-    for (plan, span), p in zip(todo, probabilities):
-        plan.read[span] = p
 
 
 def _part(region: Region, start: int, piece: tuple[int, int, np.ndarray]) -> Region:
