@@ -111,12 +111,12 @@ def fit_mnist(ink: np.ndarray) -> np.ndarray:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = cv2.resize(small, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     small = small * (1.0 / max(float(small.max()), 1e-6))  # downscaling greys out thin strokes; MNIST's saturate
-    moments = cv2.moments(small)
-    if moments["m00"] <= 0:  # specks that resizing averaged away: no ink left
-        return out
-    left = round(INPUT_SIZE / 2 - moments["m10"] / moments["m00"])
-    top = round(INPUT_SIZE / 2 - moments["m01"] / moments["m00"])
     rows, cols = small.shape
+    mass = float(small.sum())  # not cv2.moments: it takes an (N, 2) array for N points, not an image 2 px wide
+    if mass <= 0:  # specks that resizing averaged away: no ink left
+        return out
+    left = round(INPUT_SIZE / 2 - float(small.sum(0) @ np.arange(cols, dtype=np.float32)) / mass)
+    top = round(INPUT_SIZE / 2 - float(small.sum(1) @ np.arange(rows, dtype=np.float32)) / mass)
     x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + cols, INPUT_SIZE), min(top + rows, INPUT_SIZE)
     out[y0:y1, x0:x1] = small[y0 - top:y1 - top, x0 - left:x1 - left]
     return out

@@ -247,3 +247,18 @@ def test_classify_follows_mnist_s_own_recipe(rec, mnist):
     assert same >= 0.85  # measured 0.90; the rest move by one pixel, where MNIST rounded its centre of mass its own way
     direct = rec.model.predict(images[..., None].astype(np.float32) / 255)[:, :10].argmax(1)
     assert np.mean(np.array([p.digit for p in rec.classify_batch(list(images))]) == direct) >= 0.999
+
+
+@pytest.mark.parametrize("shape", [(40, 5), (5, 40), (30, 1), (1, 30), (2, 2), (1, 1)])
+def test_thin_strokes_are_centred_by_their_mass(shape):
+    """A stroke a few pixels thin shrinks to an (N, 2) or (2, N) array, which cv2.moments would take for N points:
+    it lands whole, centred by mass, in the 28x28 frame."""
+    from edge_infer.crop import FIT_SIZE, fit_mnist
+
+    ink = np.full(shape, 0.3, np.float32)
+    ink[:, 0] = 0.9  # lopsided: the mass sits left of the box's centre
+    out = fit_mnist(ink)
+    rows, cols = np.nonzero(out)
+    assert out.max() == pytest.approx(1.0) and max(np.ptp(rows), np.ptp(cols)) + 1 <= FIT_SIZE
+    mass = out.sum()
+    assert abs((out.sum(0) @ np.arange(28)) / mass - 14) <= 1 and abs((out.sum(1) @ np.arange(28)) / mass - 14) <= 1
