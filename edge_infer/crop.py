@@ -13,6 +13,9 @@ import numpy as np
 from edge_infer.contract import FIT_SIZE, INPUT_SIZE
 from edge_infer.errors import InputError
 
+FAINTEST = 0.03  # of full contrast (8 grey levels): ink fainter than this over the background is noise, not a digit
+
+
 def as_gray(image, what: str = "image") -> np.ndarray:
     """Validate ``image`` and return it as float32 (H, W) grey in [0, 1].
 
@@ -80,7 +83,7 @@ def ink_of(gray: np.ndarray) -> np.ndarray:
     The background is whatever fills the border; ink pulls the mean of the inside away
     from it, so an inside darker than the border means dark ink on light paper. The
     border's own spread (3 median absolute deviations) is taken off as noise, so only ink
-    is left above 0: a clean MNIST image keeps every grey level it has.
+    is left above 0: a clean MNIST image keeps every grey level it has. Ink fainter than FAINTEST is none.
     """
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
@@ -88,7 +91,7 @@ def ink_of(gray: np.ndarray) -> np.ndarray:
     ink = background - gray if float(gray.mean()) < background else gray - background
     ink = ink - noise
     peak = float(ink.max())
-    return np.maximum(ink * (1.0 / peak), 0.0) if peak > 1e-6 else np.zeros_like(gray)
+    return np.maximum(ink * (1.0 / peak), 0.0) if peak >= FAINTEST else np.zeros_like(gray)
 
 
 def fit_mnist(ink: np.ndarray) -> np.ndarray:

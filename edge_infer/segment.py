@@ -43,6 +43,7 @@ BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is
 SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side ...
 SHORT = 0.8  # ... when it is shorter than this many glyph heights
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
+_MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
 
@@ -179,6 +180,11 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
     runs = cv2.bitwise_and(runs, mask)
+    # Where a run crossed a stroke thicker than itself, the stroke is mended: a line through a digit cuts nothing.
+    rest = cv2.bitwise_and(mask, cv2.bitwise_not(runs))
+    across = cv2.bitwise_or(cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND), cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND.T))
+    mended = cv2.bitwise_and(across, runs)
+    runs = cv2.subtract(runs, mended)
     walls = cv2.bitwise_or(cv2.bitwise_or(walls, runs), cv2.subtract(ruled, mask))  # with the paper rules taken
     keep = cv2.bitwise_not(runs)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
@@ -282,10 +288,10 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
             continue
-        if _box_side(walls, (x0, y0, w, h), glyph):
-            continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
+        if _box_side(walls, (x0, y0, w, h), glyph, ink[y0:y1, x0:x1], own):
+            continue
         if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
             continue
         area = int(np.count_nonzero(own))
@@ -357,10 +363,12 @@ def _straight(pixels: np.ndarray) -> bool:
     return min(a, b) <= BAR * max(a, b)
 
 
-def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float) -> bool:
-    """Whether ``box`` is the side of a box whose top and bottom (or left and right) were taken out as lines: a
-    thin straight bar, shorter than a glyph (a 1 is as tall as the writing), that runs from one removed line
-    to another."""
+def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float, ink: np.ndarray,
+              own: np.ndarray) -> bool:
+    """Whether ``box``, whose ``own`` pixels (a boolean mask of the box) have the uint8 ``ink`` levels, is the side of a box whose top and bottom (or
+    left and right) were taken out as lines: a thin straight bar that runs from one removed line to another,
+    shorter than a glyph (a 1 is as tall as the writing). Without a known glyph height, only a bar as faint as
+    a paper rule is one (a piece of squared paper): on ruled paper, a 1 in ink runs from rule to rule."""
     if walls is None:
         return False
     x, y, w, h = box
@@ -371,7 +379,7 @@ def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: f
         ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
     else:
         return False
-    return all(end.any() for end in ends)
+    return all(end.any() for end in ends) and (glyph > 0 or float(np.median(ink[own])) < _level(PAPER_RULE))
 
 
 def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
