@@ -13,7 +13,9 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``math``: sums with x, +, =, brackets and raised powers between the digits;
 - ``marks``: X marks and ticks in an answer grid, beside numbers;
 - ``print``: printed text lines beside handwritten numbers;
-- ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers.
+- ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers;
+- ``desk``: a torn or cut sheet lying on a desk, lighter or darker than the paper, so that the
+  photo shows the sheet's edges and its shadow.
 
     PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
 """
@@ -27,7 +29,7 @@ from edge_infer import glyphs
 from edge_infer.group import Box, union
 from edge_infer.scenes import INKS, Scene, SceneGenerator, Tally, _blend
 
-LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through")
+LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through", "desk")
 PENCIL = (105, 105, 110)  # BGR of graphite on paper
 PRINT = (40, 40, 40)  # BGR of printer's ink
 
@@ -228,6 +230,39 @@ class PageGenerator(SceneGenerator):
                 break
             self._number(paper, int(rng.integers(10, w // 3)), y, height, int(rng.integers(2, 6)), digits, numbers,
                          gap=(-0.12, 0.02))
+
+    def _desk(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        top = int(rng.uniform(0.15, 0.3) * h)
+        for line in range(int(rng.integers(2, 4))):
+            height = int(rng.uniform(24, 50))
+            y = top + line * int(1.6 * 50)
+            if y + height >= 0.85 * h:
+                break
+            self._number(paper, int(rng.uniform(0.2, 0.45) * w), y, height, int(rng.integers(1, 5)), digits, numbers)
+        if not numbers:
+            return
+        x0, y0, bw, bh = union(b for b, _ in numbers)
+        margin = rng.uniform(0.04, 0.12, 4) * [w, h, w, h]  # the sheet reaches this far past the writing
+        left, up = max(x0 - margin[0], 2), max(y0 - margin[1], 2)
+        right, down = min(x0 + bw + margin[2], w - 3), min(y0 + bh + margin[3], h - 3)
+        corners = [(left, up), (right, up), (right, down), (left, down)]
+        outline = []
+        for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):  # each side torn or cut straight
+            steps = int(max(abs(bx - ax), abs(by - ay)) // 6) if rng.random() < 0.6 else 1
+            t = np.linspace(0, 1, steps, endpoint=False)[:, None]
+            side = (1 - t) * np.float32([ax, ay]) + t * np.float32([bx, by])
+            inward = np.float32([by - ay, ax - bx]) / max(float(np.hypot(bx - ax, by - ay)), 1.0)
+            side += np.abs(np.cumsum(rng.normal(0, 1.5, (steps, 1)), 0)) * -inward  # tears only take paper away
+            outline.append(side)
+        sheet = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(sheet, [np.round(np.concatenate(outline)).astype(np.int32)], 255, cv2.LINE_AA)
+        sheet = sheet.astype(np.float32)[..., None] / 255
+        tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175)])  # a dark desk or keyboard, or a light one
+        desk = tone + rng.uniform(-20, 20, 3).astype(np.float32) \
+            + cv2.GaussianBlur(rng.normal(0, 12, (h, w)).astype(np.float32), (0, 0), 3)[..., None]
+        shadow = 1 - 0.35 * cv2.GaussianBlur(sheet, (0, 0), 3)[..., None] * (1 - sheet)  # the sheet's shadow
+        paper[:] = sheet * paper + (1 - sheet) * desk * shadow
 
     def _pencil(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
