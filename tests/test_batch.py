@@ -48,7 +48,8 @@ def images(tmp_path_factory) -> list[str]:
 @pytest.fixture(scope="module")
 def ray_local():
     """A real Ray, started here on loopback, shared by the tests of this module. Four logical CPUs on this
-    2-core machine: two actors hold two, and read_images needs one for its read tasks."""
+    2-core machine: two actors hold two, and read_images needs one for its read tasks. Tests that use it are
+    marked ``ray``: ``make test`` runs them in a network namespace of their own (``scripts/loopback.sh``)."""
     pytest.importorskip("ray")
     ray, _ = batch.start_ray(cpus=4)
     yield ray
@@ -91,6 +92,7 @@ def test_records_and_bad_files(images):
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_same_answers_from_every_engine(images, ray_local, tmp_path):
     """One process, two processes, Ray with two actors, and the command line: identical records but for ms."""
     one = _without_ms(batch.read_files(images, workers=1))
@@ -104,6 +106,7 @@ def test_same_answers_from_every_engine(images, ray_local, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_ray_recognizer_in_a_user_pipeline(images, ray_local):
     """As a user would: ray.data.read_images gives an `image` column (RGB), and the actor reads it."""
     import ray.data
@@ -214,6 +217,7 @@ print(i + 1, rss[0], rss[1])
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_bench_batch_reports_rates_and_goals(ray_local):
     """digits-bench --batch's figures on a few pages (the goals are measured on 1,000): every engine read every
     page, and the goals are computed from the rates."""
