@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from edge_infer.group import Box, match
-from edge_infer.scenes import SceneGenerator, _warp_box
+from edge_infer.scenes import SceneGenerator, warp_box
 
 PAGE = (1280, 960)  # the sheet the camera moves over, in page pixels
 FPS = 30.0
@@ -71,14 +71,14 @@ class HandheldGenerator:
             quality = int(self.rng.integers(70, 92))
             jpeg = cv2.imencode(".jpg", np.clip(image, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
             out.append(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
-            truth.append([(i, _warp_box(matrix, box), text) for i, (box, text) in enumerate(numbers)
+            truth.append([(i, warp_box(matrix, box), text) for i, (box, text) in enumerate(numbers)
                           if self._inside(matrix, box)])
         return Clip(out, truth, fps)
 
     def _page(self) -> tuple[np.ndarray, list[tuple[Box, str]]]:
-        paper, occupied, numbers = self.writer._paper(), [], []
+        paper, occupied, numbers = self.writer.paper(), [], []
         for _ in range(NUMBERS):
-            placed = self.writer._write_number(paper, occupied, SPACING)
+            placed = self.writer.write_number(paper, occupied, SPACING)
             if placed:
                 numbers.append(placed[0])
         return paper.astype(np.float32), numbers
@@ -124,7 +124,7 @@ class HandheldGenerator:
         return 1.0 - self.rng.uniform(0.0, 0.35) * (ramp + 0.5)
 
     def _inside(self, matrix: np.ndarray, box: Box) -> bool:
-        x, y, w, h = _warp_box(matrix, box)
+        x, y, w, h = warp_box(matrix, box)
         return x >= 0 and y >= 0 and x + w <= self.width and y + h <= self.height
 
 

@@ -42,7 +42,7 @@ class PageGenerator(SceneGenerator):
         layout = layout or LAYOUTS[self.rng.integers(len(LAYOUTS))]
         if layout not in LAYOUTS:
             raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-        paper = self._paper(plain=layout in ("grid", "boxes", "table", "marks", "show-through"))
+        paper = self.paper(plain=layout in ("grid", "boxes", "table", "marks", "show-through"))
         digits: list[tuple[Box, int]] = []
         numbers: list[tuple[Box, str]] = []
         getattr(self, "_" + layout.replace("-", "_"))(paper, digits, numbers)
@@ -353,7 +353,7 @@ class PageGenerator(SceneGenerator):
 
     def _show_through(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
-        back = self._paper(plain=True)
+        back = self.paper(plain=True)
         self._words(back, [], [])  # the other side of the sheet: writing whose truth belongs to no one here
         seen = cv2.GaussianBlur(cv2.flip(back, 1), (0, 0), rng.uniform(1.0, 2.5))
         paper_tone = np.median(back.reshape(-1, 3), 0)

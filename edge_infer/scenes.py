@@ -57,7 +57,7 @@ class SceneGenerator:
 
     def blank(self) -> Scene:
         """A frame of paper with lines, light, shadow and noise, but no digits."""
-        return self._photograph(self._paper(), [], [])
+        return self._photograph(self.paper(), [], [])
 
     def letters(self, count: int = 5) -> Scene:
         """A frame with ``count`` written letters that are not digits (in fonts held out from training)."""
@@ -66,14 +66,14 @@ class SceneGenerator:
         font = _ITALIC_FONTS[self.rng.integers(len(_ITALIC_FONTS))] | cv2.FONT_ITALIC
         cv2.putText(layer, text, (30, int(self.rng.integers(120, self.height - 60))), font,
                     self.rng.uniform(3.0, 4.0), 255, int(self.rng.integers(4, 9)), cv2.LINE_AA)
-        return self._photograph(self._ink(self._paper(), layer), [], [])
+        return self._photograph(self._ink(self.paper(), layer), [], [])
 
     def scribble(self) -> Scene:
         """A frame with one random tangled pen scribble, which is no digit."""
         layer = np.zeros((self.height, self.width), np.uint8)
         points = np.cumsum(self.rng.normal(0, 20, (20, 2)), 0) + [self.width / 2, self.height / 2]
         cv2.polylines(layer, [points.astype(np.int32)], False, 255, int(self.rng.integers(3, 7)), cv2.LINE_AA)
-        return self._photograph(self._ink(self._paper(), layer), [], [])
+        return self._photograph(self._ink(self.paper(), layer), [], [])
 
     def _ink(self, paper: np.ndarray, layer: np.ndarray) -> np.ndarray:
         """Write a uint8 coverage ``layer`` onto ``paper`` in a random ink."""
@@ -82,18 +82,18 @@ class SceneGenerator:
 
     def scene(self) -> Scene:
         """A frame with 1..max_numbers numbers of 1..max_length digits each."""
-        paper = self._paper()
+        paper = self.paper()
         occupied: list[Box] = []
         digits, numbers = [], []
         for _ in range(self.rng.integers(1, self.max_numbers + 1)):
-            placed = self._write_number(paper, occupied)
+            placed = self.write_number(paper, occupied)
             if placed:
                 numbers.append(placed[0])
                 digits.extend(placed[1])
         return self._photograph(paper, digits, numbers)
 
     # -- paper and ink ----------------------------------------------------------------------------
-    def _paper(self, plain: bool = False) -> np.ndarray:
+    def paper(self, plain: bool = False) -> np.ndarray:
         """A sheet of tinted, grainy paper: float32 BGR (H, W, 3); ruled or squared unless ``plain``."""
         rng, h, w = self.rng, self.height, self.width
         tint = np.array([rng.uniform(200, 245), rng.uniform(210, 248), rng.uniform(215, 250)], np.float32)
@@ -130,7 +130,7 @@ class SceneGenerator:
             alpha = cv2.dilate(alpha, kernel) if change > 0 else cv2.erode(alpha, kernel)
         return np.clip((alpha - 0.2) * 1.6, 0, 1)
 
-    def _write_number(self, paper: np.ndarray, occupied: list[Box], spacing: float = 0.6):
+    def write_number(self, paper: np.ndarray, occupied: list[Box], spacing: float = 0.6):
         """Write a random number where it keeps ``spacing`` x its height from the ``occupied`` boxes; return
         ((box, text), [(box, digit), ...]) or None when there is no room."""
         rng = self.rng
@@ -191,8 +191,8 @@ class SceneGenerator:
         dst = (src + rng.uniform(-0.03, 0.03, (4, 2)) * [w, h]).astype(np.float32)
         warp = cv2.getPerspectiveTransform(src, dst)
         image = cv2.warpPerspective(image, warp, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        digits = [(_warp_box(warp, b), d) for b, d in digits]
-        numbers = [(_warp_box(warp, b), t) for b, t in numbers]
+        digits = [(warp_box(warp, b), d) for b, d in digits]
+        numbers = [(warp_box(warp, b), t) for b, t in numbers]
         blur = rng.choice(["none", "defocus", "motion"], p=[0.4, 0.35, 0.25])
         if blur == "defocus":
             image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.5, 1.1))
@@ -220,7 +220,8 @@ def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:
                 or a[1] + a[3] + pad <= b[1] or b[1] + b[3] + pad <= a[1])
 
 
-def _warp_box(matrix: np.ndarray, box: Box) -> Box:
+def warp_box(matrix: np.ndarray, box: Box) -> Box:
+    """The (x, y, w, h) box around ``box`` moved by the 3x3 homography ``matrix``."""
     x, y, w, h = box
     corners = np.float32([[[x, y]], [[x + w, y]], [[x + w, y + h]], [[x, y + h]]])
     moved = cv2.perspectiveTransform(corners, matrix)[:, 0]
