@@ -42,6 +42,7 @@ WHOLE = 0.7  # a piece this many glyph heights tall is a glyph of its own, not a
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
 SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side ...
 SHORT = 0.8  # ... when it is shorter than this many glyph heights
+BEYOND = (5, 12)  # px past a bar's end, beyond the line it meets, where a grid's line goes on
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
@@ -301,7 +302,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
-        if _box_side(walls, (x0, y0, w, h), glyph, ink[y0:y1, x0:x1], own):
+        if _box_side(walls, (x0, y0, w, h), glyph):
             continue
         if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
             continue
@@ -374,23 +375,26 @@ def _straight(pixels: np.ndarray) -> bool:
     return min(a, b) <= BAR * max(a, b)
 
 
-def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float, ink: np.ndarray,
-              own: np.ndarray) -> bool:
-    """Whether ``box``, whose ``own`` pixels (a boolean mask of the box) have the uint8 ``ink`` levels, is the side of a box whose top and bottom (or
-    left and right) were taken out as lines: a thin straight bar that runs from one removed line to another,
-    shorter than a glyph (a 1 is as tall as the writing). Without a known glyph height, only a bar as faint as
-    a paper rule is one (a piece of squared paper): on ruled paper, a 1 in ink runs from rule to rule."""
+def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float) -> bool:
+    """Whether ``box`` is the side of a box whose top and bottom (or left and right) were taken out as lines: a
+    thin straight bar that runs from one removed line to another, shorter than a glyph (a 1 is as tall as the
+    writing). Without a known glyph height, only a bar whose line goes on past both ends is one (a piece of a
+    grid, as of squared paper): on ruled paper, a 1 runs from rule to rule and stops there."""
     if walls is None:
         return False
     x, y, w, h = box
     short = SHORT * glyph if glyph else h + 1
     if w <= SIDE * h and h < short:
         ends = walls[max(y - 2, 0):y + 1, max(x - 1, 0):x + w + 1], walls[y + h - 1:y + h + 2, max(x - 1, 0):x + w + 1]
+        past = (walls[max(y - BEYOND[1], 0):max(y - BEYOND[0], 0), x:x + w],
+                walls[y + h + BEYOND[0]:y + h + BEYOND[1], x:x + w])
     elif h <= SIDE * w and w < short:
         ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
+        past = (walls[y:y + h, max(x - BEYOND[1], 0):max(x - BEYOND[0], 0)],
+                walls[y:y + h, x + w + BEYOND[0]:x + w + BEYOND[1]])
     else:
         return False
-    return all(end.any() for end in ends) and (glyph > 0 or float(np.median(ink[own])) < _level(PAPER_RULE))
+    return all(end.any() for end in ends) and (glyph > 0 or all(p.any() for p in past))
 
 
 def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

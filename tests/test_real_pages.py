@@ -293,3 +293,13 @@ def test_a_line_through_a_thick_digit_does_not_cut_it(rec, mnist):
     found = rec.recognize(page)
     assert [d.digit for d in found] == [0], found
     assert found[0].box[3] >= 0.8 * np.count_nonzero(big.max(1) > 0)
+
+
+def test_a_1_on_ruled_paper_from_rule_to_rule_is_read(rec):
+    """A lone 1 written from one rule of ruled paper to the next touches a removed line at both ends, like a box's
+    side; but a rule does not go on through it as a grid's line would, so it is a digit."""
+    page = np.full((480, 640), 235, np.uint8)
+    for y in range(24, 480, 24):
+        cv2.line(page, (0, y), (639, y), 195, 1)
+    cv2.line(page, (300, 97), (306, 143), 125, 5)  # a grey pencil or a blurred pen: half as dark as black ink
+    assert [d.digit for d in rec.recognize(page)] == [1]
