@@ -25,6 +25,14 @@ KEYS = "q/Esc quit  space pause  s snapshot  d digit labels  t threshold view  +
 Rect = tuple[int, int, int, int]  # x, y, w, h
 
 
+def _height(scale: float) -> int:
+    (_, h), base = cv2.getTextSize("0123456789", FONT, scale, 1)
+    return h + base + 2
+
+
+LABEL_HEIGHT = {scale: _height(scale) for scale in (NUMBER_SCALE, DIGIT_SCALE)}  # one height for every label of a size
+
+
 def _overlaps(a: Rect, b: Rect) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
@@ -80,9 +88,7 @@ def layout(shape: tuple[int, ...], found: Sequence[Detection], numbers: Sequence
         wanted += [(f"{d.digit} {d.confidence:.2f}", _rect(d.box), BOX, DIGIT_SCALE) for d in found]
     labels = []
     for text, box, colour, scale in wanted:
-        w = cv2.getTextSize(text, FONT, scale, 1)[0][0]
-        (_, h), base = cv2.getTextSize("0123456789", FONT, scale, 1)  # one height for every label of a size
-        rect = place((w + 4, h + base + 2), box, shape, taken)
+        rect = place((cv2.getTextSize(text, FONT, scale, 1)[0][0] + 4, LABEL_HEIGHT[scale]), box, shape, taken)
         if rect is not None:  # no room left anywhere: the label is left out rather than drawn over another
             labels.append(Label(text, rect, box, colour, scale))
     return labels

@@ -300,10 +300,10 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
             continue
-        window = labels[y0:y1, x0:x1]
-        own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
         if _box_side(walls, (x0, y0, w, h), glyph):
             continue
+        window = labels[y0:y1, x0:x1]
+        own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
         if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
             continue
         area = int(np.count_nonzero(own))
