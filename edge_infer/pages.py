@@ -15,7 +15,8 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``print``: printed text lines beside handwritten numbers;
 - ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers;
 - ``desk``: a torn or cut sheet lying on a desk, lighter or darker than the paper, so that the
-  photo shows the sheet's edges and its shadow.
+  photo shows the sheet's edges and its shadow; a dark desk may be a laptop's keyboard, and
+  strips of sticky tape may hold the sheet down.
 
     PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
 """
@@ -261,8 +262,50 @@ class PageGenerator(SceneGenerator):
         tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175)])  # a dark desk or keyboard, or a light one
         desk = tone + rng.uniform(-20, 20, 3).astype(np.float32) \
             + cv2.GaussianBlur(rng.normal(0, 12, (h, w)).astype(np.float32), (0, 0), 3)[..., None]
+        if tone < 100 and rng.random() < 0.6:
+            self._keys(desk, tone)
         shadow = 1 - 0.35 * cv2.GaussianBlur(sheet, (0, 0), 3)[..., None] * (1 - sheet)  # the sheet's shadow
         paper[:] = sheet * paper + (1 - sheet) * desk * shadow
+        for _ in range(int(rng.integers(0, 3))):
+            self._tape(paper, corners)
+
+    def _keys(self, desk: np.ndarray, tone: float) -> None:
+        """A laptop's keys on a dark ``desk`` (float BGR, changed in place): rounded squares in rows, each with a
+        light printed letter or arrow, as photos of a note on a keyboard show."""
+        rng, (h, w) = self.rng, desk.shape[:2]
+        size = int(rng.uniform(0.07, 0.12) * w)
+        gap = max(2, size // 8)
+        ox, oy = -int(rng.integers(0, size)), -int(rng.integers(0, size))
+        keys, labels = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+        for y in range(oy, h, size + gap):
+            shift = int(rng.integers(0, size // 2))  # rows of keys are staggered
+            for x in range(ox - shift, w, size + gap):
+                cv2.rectangle(keys, (x, y), (x + size, y + size), 255, -1, cv2.LINE_AA)
+                cv2.rectangle(desk, (x, y), (x + size, y + size), tone + 8, max(1, size // 10), cv2.LINE_AA)
+                if rng.random() < 0.7:
+                    text = str(rng.choice(list(glyphs.LETTERS) + ["<", ">", "^", "Alt", "Ctrl", "PgUp"]))
+                    cv2.putText(labels, text, (x + size // 5, y + size // 2), cv2.FONT_HERSHEY_SIMPLEX,
+                                size / 90, 255, max(1, size // 30), cv2.LINE_AA)
+        lit = cv2.GaussianBlur(keys.astype(np.float32) / 255, (0, 0), 1.0)[..., None]
+        desk[:] = desk * (1 - 0.25 * lit) + lit * 0.25 * (tone - 25)  # key tops a shade darker than the gaps
+        desk[:] = _blend(desk, labels.astype(np.float32) / 255 * rng.uniform(0.5, 0.9), np.float32([200, 200, 200]))
+
+    def _tape(self, paper: np.ndarray, corners) -> None:
+        """A strip of coloured or clear sticky tape across one side of the sheet (``corners``, clockwise)."""
+        rng, (h, w) = self.rng, paper.shape[:2]
+        side = int(rng.integers(4))
+        (ax, ay), (bx, by) = corners[side], corners[(side + 1) % 4]
+        t = rng.uniform(0.2, 0.8)
+        centre = ((1 - t) * ax + t * bx, (1 - t) * ay + t * by)
+        along = side % 2 == 1  # across a left or right side, the strip runs across it horizontally
+        length, breadth = rng.uniform(0.12, 0.3) * h, rng.uniform(0.04, 0.09) * w
+        size = (length, breadth) if along else (breadth, length)
+        strip = cv2.boxPoints((centre, size, rng.uniform(-8, 8)))
+        layer = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(layer, np.round(strip).astype(np.int32), 255, cv2.LINE_AA)
+        colour = np.float32(rng.choice([[90, 160, 80], [200, 140, 60], [120, 200, 230], [225, 225, 225]], axis=0))
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255 * rng.uniform(0.35, 0.9),
+                          colour + rng.uniform(-20, 20, 3).astype(np.float32))
 
     def _pencil(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
