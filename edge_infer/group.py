@@ -15,6 +15,7 @@ T = TypeVar("T", bound=_Boxed)
 
 GAP = 0.9  # digits closer than GAP x their height belong to one number
 SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
+RAISED = 0.75  # a box at most this tall for a line may be a power or an index raised above it
 
 
 def union(boxes: Iterable[Box]) -> Box:
@@ -25,24 +26,37 @@ def union(boxes: Iterable[Box]) -> Box:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def lines(items: Sequence[T]) -> list[list[T]]:
+def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
     """Split boxes into text lines, top to bottom, each sorted left to right.
 
-    A box joins the line whose vertical extent overlaps at least half of its own height.
+    A box joins the line whose vertical extent overlaps at least half of its own height. Then,
+    with ``raised``, a line of one or two boxes RAISED small for the line below it, sitting just
+    above that line or on its upper half, right of its start and at most half its height past its
+    end, joins it in reading order: a power (which is still a number of its own: ``runs`` splits
+    lines at changes of size).
     """
     rows: list[list[T]] = []
-    spans: list[list[int]] = []  # each row's top and bottom, kept as it grows
+    spans: list[list[int]] = []  # each row's left, top, right and bottom, kept as it grows
     for item in sorted(items, key=lambda d: d.box[1] + d.box[3] / 2):
-        _, y, _, h = item.box
+        x, y, w, h = item.box
         for row, span in zip(rows, spans):
-            top, bottom = span
-            if min(bottom, y + h) - max(top, y) >= 0.5 * min(h, bottom - top):
+            if min(span[3], y + h) - max(span[1], y) >= 0.5 * min(h, span[3] - span[1]):
                 row.append(item)
-                span[0], span[1] = min(top, y), max(bottom, y + h)
+                span[:] = min(span[0], x), min(span[1], y), max(span[2], x + w), max(span[3], y + h)
                 break
         else:
             rows.append([item])
-            spans.append([y, y + h])
+            spans.append([x, y, x + w, y + h])
+    for i in reversed(range(len(rows)) if raised else ()):  # the lowest first: a line takes every one above it
+        left, top, right, bottom = spans[i]
+        for j, (l2, t2, r2, b2) in enumerate(spans):
+            tall = b2 - t2
+            if j != i and len(rows[i]) <= 2 and bottom - top <= RAISED * tall \
+                    and t2 - 0.3 * tall <= bottom <= t2 + 0.5 * tall and l2 < left <= r2 + 0.5 * tall:
+                rows[j] += rows[i]
+                spans[j] = [min(left, l2), min(top, t2), max(right, r2), max(bottom, b2)]
+                del rows[i], spans[i]
+                break
     return [sorted(row, key=lambda d: d.box[0]) for row in rows]
 
 

@@ -95,7 +95,7 @@ def read_page(recognizer, image: np.ndarray) -> tuple[list[str], float]:
     start = time.perf_counter()
     detections = recognizer.recognize(image)
     ms = (time.perf_counter() - start) * 1000
-    return ["".join(str(d.digit) for d in line) for line in group.lines(detections)], ms
+    return ["".join(str(d.digit) for d in line) for line in group.lines(detections, raised=True)], ms
 
 
 def measure(recognizer, folder: str | Path, max_side: int = DEFAULT_SIDE) -> tuple[list[Page], dict]:

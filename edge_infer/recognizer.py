@@ -183,7 +183,7 @@ class DigitRecognizer:
         wordy = context.in_words(glyphs, self.min_confidence)
         detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs)
                       if g.confidence >= self.min_confidence and i not in wordy and g.box[2] <= WIDEST * g.box[3]]
-        return [d for line in group.lines(detections) for d in line]
+        return [d for line in group.lines(detections, raised=True) for d in line]  # a power after its base
 
     def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:
         """Every glyph-sized region of ``frame`` with its digit probabilities, before any is kept or dropped."""

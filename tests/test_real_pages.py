@@ -216,6 +216,36 @@ def test_a_sum_keeps_its_digits(rec, mnist):
     assert "".join(str(d.digit) for d in rec.recognize(page)) == "5637"
 
 
+def test_a_power_is_read_after_its_base(rec, mnist):
+    """5 x 4² + 1: the raised 2 sits wholly above the 4's line, yet it is read right after the 4 (as the real
+    worksheets are labelled), and it is still a number of its own. Before powers joined their line it came
+    first, on a line of its own."""
+    page, x = _paper(), 40
+    for digit, raise_by, height in ((5, 0, 44), (4, 0, 44), (2, 30, 24), (1, 0, 44)):
+        x += _write(page, _digit(mnist, digit, 4), x, 200 - raise_by, height)[2] + (6 if digit == 4 else 40)
+    assert "".join(str(d.digit) for d in rec.recognize(page)) == "5421"
+    assert sorted(n.text for n in rec.read_numbers(page)) == ["1", "2", "54"]
+
+
+def test_lines_take_a_power_but_not_a_line_above():
+    """Pure geometry: a small box just above a line's upper half, right of its start, joins it with ``raised``; a
+    line of small writing above a line, or left of its start, does not."""
+    from edge_infer.context import Glyph
+    from edge_infer.group import lines
+
+    def at(x, y, w=30, h=40):
+        return Glyph((x, y, w, h), np.zeros(10, np.float32))
+
+    base = [at(0, 100), at(40, 100)]
+    power = at(75, 75, 15, 22)  # bottom at 97: above the line's top (100), by less than 0.3 of its height
+    assert [[g.box[0] for g in line] for line in lines(base + [power], raised=True)] == [[0, 40, 75]]
+    assert len(lines(base + [power])) == 2  # without ``raised``: two lines, the power first
+    small_line = [at(0, 70, 15, 22), at(20, 70, 15, 22), at(40, 70, 15, 22)]  # three boxes: writing, not a power
+    assert len(lines(base + small_line, raised=True)) == 2
+    left = at(-30, 75, 15, 22)  # left of the line's start: an index belongs after its base
+    assert len(lines(base + [left], raised=True)) == 2
+
+
 def test_glyph_height_and_working_scale(mnist):
     """The working scale comes from the glyphs: big writing is read on the small analysis copy, small writing
     on a copy large enough to bring it to TARGET_HEIGHT; boxes map back to the frame's pixels."""
