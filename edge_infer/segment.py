@@ -42,7 +42,9 @@ WHOLE = 0.7  # a piece this many glyph heights tall is a glyph of its own, not a
 BAR = 0.3  # a piece at most this wide for its height (or flat for its width) is a straight bar
 SIDE = 0.45  # ... and a stubbier one still, if it runs from one removed line to another: a box's side ...
 SHORT = 0.8  # ... when it is shorter than this many glyph heights
-BEYOND = (5, 12)  # px past a bar's end, beyond the line it meets, where a grid's line goes on
+BEYOND = (5, 12)  # px past a bar's end, beyond the line it meets, where a grid's line goes on ...
+ALIGNED = 0.5  # ... under this share of the bar's breadth at least, give or take 2 px (a rule crossing a 1
+# covers less of it)
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
@@ -376,25 +378,31 @@ def _straight(pixels: np.ndarray) -> bool:
 
 
 def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float) -> bool:
-    """Whether ``box`` is the side of a box whose top and bottom (or left and right) were taken out as lines: a
-    thin straight bar that runs from one removed line to another, shorter than a glyph (a 1 is as tall as the
-    writing). Without a known glyph height, only a bar whose line goes on past both ends is one (a piece of a
-    grid, as of squared paper): on ruled paper, a 1 runs from rule to rule and stops there."""
+    """Whether ``box`` is what is left of a line taken out around it: a thin straight bar that runs from one
+    removed line to another, and either the line it lies on goes on past both its ends, under ALIGNED of its
+    breadth (a piece of a grid's or a frame's line that was darker or thicker than the rest), or it is
+    shorter than a glyph (a box's side, as a 1 is as tall as the writing). Without a known glyph height
+    only the first holds: on ruled paper, a 1 runs from rule to rule and stops there."""
     if walls is None:
         return False
     x, y, w, h = box
-    short = SHORT * glyph if glyph else h + 1
-    if w <= SIDE * h and h < short:
+    if w <= SIDE * h:
         ends = walls[max(y - 2, 0):y + 1, max(x - 1, 0):x + w + 1], walls[y + h - 1:y + h + 2, max(x - 1, 0):x + w + 1]
-        past = (walls[max(y - BEYOND[1], 0):max(y - BEYOND[0], 0), x:x + w],
-                walls[y + h + BEYOND[0]:y + h + BEYOND[1], x:x + w])
-    elif h <= SIDE * w and w < short:
+        past = (walls[max(y - BEYOND[1], 0):max(y - BEYOND[0], 0), max(x - 2, 0):x + w + 2],
+                walls[y + h + BEYOND[0]:y + h + BEYOND[1], max(x - 2, 0):x + w + 2])
+        length, breadth = h, w
+    elif h <= SIDE * w:
         ends = walls[max(y - 1, 0):y + h + 1, max(x - 2, 0):x + 1], walls[max(y - 1, 0):y + h + 1, x + w - 1:x + w + 2]
-        past = (walls[y:y + h, max(x - BEYOND[1], 0):max(x - BEYOND[0], 0)],
-                walls[y:y + h, x + w + BEYOND[0]:x + w + BEYOND[1]])
+        past = (walls[max(y - 2, 0):y + h + 2, max(x - BEYOND[1], 0):max(x - BEYOND[0], 0)],
+                walls[max(y - 2, 0):y + h + 2, x + w + BEYOND[0]:x + w + BEYOND[1]])
+        length, breadth = w, h
     else:
         return False
-    return all(end.any() for end in ends) and (glyph > 0 or all(p.any() for p in past))
+    if not all(end.any() for end in ends):
+        return False
+    along = 0 if w <= SIDE * h else 1  # the axis of the windows past the ends that runs along the bar
+    goes_on = all(p.size and np.count_nonzero(p.any(axis=along)) >= ALIGNED * breadth for p in past)
+    return goes_on or 0 < length < SHORT * glyph
 
 
 def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

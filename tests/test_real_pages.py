@@ -172,6 +172,21 @@ def test_rules_underlines_and_paper_edges_are_not_digits(rec, mnist):
     assert [d.digit for d in rec.recognize(page)] == [4, 7, 2]
 
 
+def test_a_darker_piece_of_a_frame_line_is_not_a_1(rec, mnist):
+    """A form's faint frame line, printed a little darker and thicker for a stretch longer than the writing is
+    tall: the stretch is what is left when the line goes, and the line goes on past both its ends, so it is
+    no 1 (a worksheet scan showed four such). Before, only bars shorter than the writing could be such pieces."""
+    page = _paper()
+    cv2.line(page, (40, 40), (600, 40), 150, 1)  # the frame: faint lines a pixel wide, joined at the corners
+    cv2.line(page, (40, 440), (600, 440), 150, 1)
+    for x in (40, 600):
+        cv2.line(page, (x, 40), (x, 440), 150, 1)
+    cv2.line(page, (600, 250), (600, 280), 60, 3)  # darker for 30 px
+    for i, digit in enumerate((4, 7, 2, 5)):
+        _write(page, _digit(mnist, digit), 200 + 45 * i, 200, 24)
+    assert [d.digit for d in rec.recognize(page)] == [4, 7, 2, 5]
+
+
 def test_touching_digits_are_split(rec, mnist):
     """Pairs written so that they touch: each is read as its two digits, never as one."""
     read_right = 0
