@@ -137,3 +137,21 @@ def test_scenes_command_reports_handheld_metrics():
     for mode in ("raw", "tracked"):
         assert 0.0 <= handheld[mode]["reads_right"] <= 1.0 and handheld[mode]["flips_per_number_minute"] >= 0
         assert handheld[mode]["number_frames"] > 45
+
+
+def test_motion_blur_weighs_little_in_any_frame_format(clip):
+    """A sharp handheld frame weighs (nearly) fully, the same frame smeared by a fast pan weighs little; grey,
+    BGR and BGRA frames of one image are equally sharp; what is no image is refused in one line."""
+    import cv2
+
+    from edge_infer.errors import InputError
+    from edge_infer.track import sharpness
+
+    frame = max(clip.frames, key=sharpness)
+    kernel = np.full((1, 15), 1 / 15, np.float32)  # a 15 px pan within one exposure
+    assert frame_weight(frame) >= 0.8
+    assert frame_weight(cv2.filter2D(frame, -1, kernel)) <= 0.2 * frame_weight(frame)
+    grey = frame[..., 1].copy()
+    assert sharpness(grey) == sharpness(frame) == sharpness(cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA))
+    with pytest.raises(InputError):
+        sharpness(np.zeros((4,), np.uint8))
