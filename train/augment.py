@@ -1,8 +1,6 @@
 """Camera-style augmentation, so the CNN reads normalised camera crops and not only MNIST, and
 the things a page holds besides digits (letters, words, symbols, marks, grid fragments, touching
-digits, and whatever else the runtime's segmentation cuts out of generated pages that is no
-digit: sheet edges, tape, keys), taught as one more class, "non-digit", so the runtime can tell
-them apart."""
+digits), taught as one more class, "non-digit", so the runtime can tell them apart."""
 
 from __future__ import annotations
 
@@ -12,9 +10,7 @@ import numpy as np
 
 from edge_infer import glyphs
 from edge_infer.contract import INPUT_SIZE, NUM_CLASSES
-from edge_infer.crop import as_gray8, fit_mnist
-from edge_infer.pages import PageGenerator
-from edge_infer.segment import segment
+from edge_infer.crop import fit_mnist
 
 _CENTRE = (INPUT_SIZE / 2 - 0.5, INPUT_SIZE / 2 - 0.5)
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2))
@@ -141,34 +137,6 @@ def _mark(rng: np.random.Generator) -> np.ndarray:
     return canvas.astype(np.float32) / 255
 
 
-# Generated layouts with no letters on them, so that every region there that holds no digit is no
-# character at all (a word's lone o or l would be a 0 or a 1 to anyone, and would teach the model wrong).
-MINED_LAYOUTS = ("desk", "grid", "marks")
-MINED_PAGES = 1200  # pages of each, for the full training set: about 4,500 regions
-MINED = 0.15  # of the non-digits are such regions
-
-
-def mine_negatives(images: np.ndarray, labels: np.ndarray, pages: int = MINED_PAGES, seed: int = 0) -> np.ndarray:
-    """What the runtime's own segmentation finds on generated pages that is no digit: uint8 (N, 28, 28) crops.
-
-    The pages (``edge_infer.pages``, MINED_LAYOUTS) are written with ``images`` and ``labels``
-    (uint8 (M, 28, 28) and (M,): the training digits, never the test set). Every region that
-    overlaps no true digit's box is fitted like the runtime fits regions: sheet edges and their
-    shadow, sticky tape, a keyboard's keys, box sides, X marks and ticks.
-    """
-    generator = PageGenerator(seed, digits=images, labels=labels)
-    crops = []
-    for layout in MINED_LAYOUTS:
-        for _ in range(pages):
-            scene = generator.page(layout)
-            for region in segment(as_gray8(scene.frame, "page")):
-                x, y, w, h = region.box
-                if not any(x < bx + bw and bx < x + w and y < by + bh and by < y + h
-                           for (bx, by, bw, bh), _ in scene.digits):
-                    crops.append(as_crop(region.ink))
-    return np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
-
-
 def non_digit(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Something a page holds that is not one digit, as an ink map: float32 (h, w) in [0, 1].
 
@@ -210,15 +178,13 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     With ``negatives`` > 0, that fraction of extra non-digits joins each batch, FONT_DIGITS of the
     digits are replaced by digits in handwriting fonts, and the labels become (B, 11) one-hot float32
-    targets whose last class is "non-digit". ``mined`` (uint8 (N, 28, 28), from ``mine_negatives``)
-    gives MINED of the non-digits.
+    targets whose last class is "non-digit".
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = 0,
-                 negatives: float = 0.0, mined: np.ndarray | None = None, **kwargs):
+                 negatives: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.images, self.labels, self.batch_size, self.negatives = images, labels, batch_size, negatives
-        self.mined = mined if mined is not None else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(images))
 
@@ -235,8 +201,7 @@ class AugmentedBatches(keras.utils.PyDataset):
             labels[i] = int(rng.integers(NUM_CLASSES))
             images[i] = as_crop(glyphs.render(str(labels[i]), 48, rng, stroke=rng.uniform(0.6, 1.8)))
         for _ in range(max(1, round(self.negatives * len(pick)))):
-            mined = len(self.mined) and rng.random() < MINED
-            images.append(self.mined[rng.integers(len(self.mined))] if mined else as_crop(non_digit(self.images, rng)))
+            images.append(as_crop(non_digit(self.images, rng)))
             labels.append(NUM_CLASSES)
         batch = np.stack([augment(image, rng) for image in images])
         return batch[..., None], np.eye(NUM_CLASSES + 1, dtype=np.float32)[labels]

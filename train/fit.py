@@ -14,7 +14,7 @@ from pathlib import Path
 import keras
 
 from edge_infer.files import atomic_path, write_text
-from edge_train.augment import MINED_PAGES, AugmentedBatches, mine_negatives
+from edge_train.augment import AugmentedBatches
 from edge_train.data import Mnist, load_mnist, model_input
 from edge_train import zoo
 from edge_infer.commands import add_version, run
@@ -74,12 +74,8 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
         return keras.utils.to_categorical(y, outputs) if recipe.one_hot else y
 
     val = (model_input(x_val), targets(y_val))
-    mined = None
     if recipe.augment:
-        if recipe.negatives:  # fewer pages for a quick run, in proportion to its digits
-            mined = mine_negatives(x_train, y_train, max(2, MINED_PAGES * len(x_train) // 60_000), seed)
-        inputs = dict(x=AugmentedBatches(x_train, y_train, batch_size, seed=seed, negatives=recipe.negatives,
-                                         mined=mined))
+        inputs = dict(x=AugmentedBatches(x_train, y_train, batch_size, seed=seed, negatives=recipe.negatives))
     else:
         inputs = dict(x=model_input(x_train), y=targets(y_train), batch_size=batch_size, shuffle=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +91,7 @@ def train(name: str, out: str | Path | None = None, *, epochs: int | None = None
     training = {"model": name, "epochs_run": len(history.history["loss"]), "epochs_max": epochs,
                 "batch_size": batch_size, "train_seconds": round(seconds, 1), "train_images": int(len(x_train)),
                 "validation_images": int(len(x_val)), "seed": seed, "data_source": data.source,
-                "mined_negatives": 0 if mined is None else len(mined), "recipe": recipe.describe}
+                "recipe": recipe.describe}
     return write_report(keras.saving.load_model(out / MODEL_FILE), data, out, history=history.history,
                         extra={"training": training})
 
