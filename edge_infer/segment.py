@@ -297,12 +297,13 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
     found = []
-    for members in _merge_pieces(boxes, walls, glyph):
-        x0, y0, w, h = union(boxes[m] for m in members)
+    groups = _merge_pieces(boxes, walls, glyph)
+    spans = np.array([union(boxes[m] for m in members) for members in groups], np.int64).reshape(-1, 4)
+    for members, (x0, y0, w, h) in zip(groups, spans.tolist()):
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
             continue
-        if _box_side(walls, (x0, y0, w, h), glyph):
+        if _box_side(walls, (x0, y0, w, h), glyph and _writing_beside(spans, (x0, y0, w, h), glyph)):
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
@@ -403,6 +404,17 @@ def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: f
     along = 0 if w <= SIDE * h else 1  # the axis of the windows past the ends that runs along the bar
     goes_on = all(p.size and np.count_nonzero(p.any(axis=along)) >= ALIGNED * breadth for p in past)
     return goes_on or 0 < length < SHORT * glyph
+
+
+def _writing_beside(spans: np.ndarray, box: tuple[int, int, int, int], glyph: float) -> float:
+    """How tall the writing is beside ``box``: the tallest of the ``spans`` (int (N, 4) region boxes) on its line
+    and within two of its heights, that are no bar; ``glyph`` (the page's typical height) if there is none. A 1
+    in a number is as tall as its neighbours, though bigger writing elsewhere may set the page's height."""
+    x, y, w, h = box
+    sx, sy, sw, sh = spans.T
+    near = (np.minimum(sy + sh, y + h) - np.maximum(sy, y) >= 0.5 * np.minimum(sh, h)) \
+        & (sx < x + w + 2 * h) & (sx + sw > x - 2 * h) & (sw > SIDE * sh) & (sh > SIDE * sw) & (sh >= 0.5 * h)
+    return float(sh[near].max()) if near.any() else glyph
 
 
 def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -15,8 +15,11 @@ case "$what" in
   dev)
     "${pip[@]}" -e ".[dev]"
     tools=(xvfb xdotool fonts-bwht fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-klee
-           fonts-kristi fonts-dancingscript fonts-dejavu-core fonts-liberation)
-    if ! { command -v Xvfb && command -v xdotool && [ -d /usr/share/fonts/truetype/kristi ]; } >/dev/null \
+           fonts-kristi fonts-dancingscript fonts-dejavu-core fonts-dejavu-extra fonts-liberation)
+    # every font named in edge_infer/glyphs.py, so that the generated pages, and the figures the tests pin, are
+    # the same on every machine
+    if ! { command -v Xvfb && command -v xdotool && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf ] \
+           && [ -d /usr/share/fonts/truetype/kristi ]; } >/dev/null \
         && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tools[@]}" >/dev/null) \
         || echo "note: could not install ${tools[*]}; window tests and font tests will be skipped" >&2

@@ -44,9 +44,9 @@ def test_real_photos(real):
     pages, result = real
     print(json.dumps(result))
     assert result["images"] == 25 and result["digits"] == 631
-    assert result["recall"] >= 0.93  # target 0.93
-    assert result["precision"] >= PRECISION  # target 0.95
-    assert result["cer"] <= CER  # target 0.10
+    assert result["recall"] >= 0.93  # target 0.93 (measured 0.968)
+    assert result["precision"] >= 0.95  # target 0.95 (measured 0.960)
+    assert result["cer"] <= 0.10  # target 0.10 (measured 0.065)
     assert result["detections_per_negative"] <= NEGATIVE  # target 0.5
 
 
@@ -276,13 +276,14 @@ def test_glyph_height_and_working_scale(mnist):
     assert segment.glyph_height(np.zeros((100, 100), np.uint8)) == 0.0
 
 
-# Regression alarms, pinned just under what the shipped model measures (not the issue's targets):
-# precision 0.941 (target 0.95), CER 0.135 (target 0.10), 2.3 digits per negative page (target 0.5).
-PRECISION, CER, NEGATIVE = 0.92, 0.16, 3.0
-# Generated pages, seed 3, 6 of each layout: (recall, precision) measured, minus about 0.05.
-PAGES = {"grid": (0.73, 0.93), "boxes": (0.80, 0.90), "table": (0.78, 0.82), "touching": (0.93, 0.95),
-         "pencil": (0.80, 0.89), "words": (0.73, 0.91), "math": (0.86, 0.91), "marks": (0.63, 0.88),
-         "print": (0.91, 0.90), "show-through": (0.92, 0.80), "desk": (0.85, 0.88), "all": (0.80, 0.89)}
+# Regression alarm, pinned just over what the shipped model measures (not the issue's target): 1.67 digits per
+# negative page (target 0.5).
+NEGATIVE = 2.0
+# Generated pages, seed 3, 6 of each layout: (recall, precision) measured, minus about 0.05. Measured with every
+# font scripts/setup.sh installs (more printed fonts than before: print precision 0.78, show-through recall 0.77).
+PAGES = {"grid": (0.72, 0.92), "boxes": (0.80, 0.90), "table": (0.78, 0.85), "touching": (0.93, 0.95),
+         "pencil": (0.80, 0.88), "words": (0.73, 0.91), "math": (0.87, 0.89), "marks": (0.63, 0.88),
+         "print": (0.95, 0.73), "show-through": (0.72, 0.95), "desk": (0.82, 0.95), "all": (0.79, 0.89)}
 
 
 def test_context_reads_digits_in_words_as_letters():
@@ -348,3 +349,17 @@ def test_a_1_on_ruled_paper_from_rule_to_rule_is_read(rec):
         cv2.line(page, (0, y), (639, y), 195, 1)
     cv2.line(page, (300, 97), (306, 143), 125, 5)  # a grey pencil or a blurred pen: half as dark as black ink
     assert [d.digit for d in rec.recognize(page)] == [1]
+
+
+def test_a_1_beside_its_digits_is_read_under_bigger_writing(rec, mnist):
+    """A 1 from rule to rule in a 15 on ruled paper, on a page whose big marker number sets the typical glyph
+    height three times taller: the 1 is as tall as the 5 beside it, so it is no box's side. Before, it was
+    measured against the big writing and dropped."""
+    page = np.full((480, 640), 235, np.uint8)
+    for y in range(24, 480, 48):
+        cv2.line(page, (0, y), (639, y), 195, 1)
+    cv2.line(page, (82, 75), (86, 117), 50, 4)  # the 1, from the rule at y = 72 to the one at y = 120
+    _write(page, _digit(mnist, 5, 2), 110, 76, 42)
+    for i, digit in enumerate((6, 4)):
+        _write(page, _digit(mnist, digit, 2), 250 + 130 * i, 220, 150)
+    assert [d.digit for d in rec.recognize(page)] == [1, 5, 6, 4]
