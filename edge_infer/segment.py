@@ -303,7 +303,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
             continue
-        if _box_side(walls, (x0, y0, w, h), glyph and _writing_beside(spans, (x0, y0, w, h), glyph)):
+        if _box_side(walls, (x0, y0, w, h), glyph, spans):
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
@@ -378,12 +378,14 @@ def _straight(pixels: np.ndarray) -> bool:
     return min(a, b) <= BAR * max(a, b)
 
 
-def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float) -> bool:
+def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float,
+              spans: np.ndarray | None = None) -> bool:
     """Whether ``box`` is what is left of a line taken out around it: a thin straight bar that runs from one
     removed line to another, and either the line it lies on goes on past both its ends, under ALIGNED of its
     breadth (a piece of a grid's or a frame's line that was darker or thicker than the rest), or it is
-    shorter than a glyph (a box's side, as a 1 is as tall as the writing). Without a known glyph height
-    only the first holds: on ruled paper, a 1 runs from rule to rule and stops there."""
+    shorter than the writing beside it (a box's side, as a 1 is as tall as the digits of its number):
+    ``_writing_beside`` among the region boxes ``spans``, else the page's ``glyph`` height. Without a
+    known glyph height only the first holds: on ruled paper, a 1 runs from rule to rule and stops there."""
     if walls is None:
         return False
     x, y, w, h = box
@@ -403,7 +405,9 @@ def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: f
         return False
     along = 0 if w <= SIDE * h else 1  # the axis of the windows past the ends that runs along the bar
     goes_on = all(p.size and np.count_nonzero(p.any(axis=along)) >= ALIGNED * breadth for p in past)
-    return goes_on or 0 < length < SHORT * glyph
+    if goes_on or not glyph:
+        return goes_on
+    return length < SHORT * (glyph if spans is None else _writing_beside(spans, box, glyph))
 
 
 def _writing_beside(spans: np.ndarray, box: tuple[int, int, int, int], glyph: float) -> float:
