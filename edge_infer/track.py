@@ -12,6 +12,7 @@ only when another reading's support is clearly larger (hysteresis).
 from __future__ import annotations
 
 from collections import deque
+from statistics import median
 from dataclasses import dataclass, field
 
 import cv2
@@ -94,9 +95,9 @@ class _Reading:
 @dataclass
 class _Track:
     id: int
-    box: np.ndarray  # float (x, y, w, h)
+    box: list[float]  # x, y, w, h: plain floats, as a few numbers cost numpy more than Python
     number: Number
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    velocity: tuple[float, float] = (0.0, 0.0)
     readings: deque = field(default_factory=lambda: deque(maxlen=HISTORY))
     shown: str = ""
     seen: int = 0
@@ -166,31 +167,30 @@ class Tracker:
         """Advance by one frame of ``size`` (height, width) whose reading is ``numbers``, counted with ``weight``
         in [0, 1] (see ``frame_weight``); returns the numbers shown for it."""
         for track in self._tracks:
-            track.box[:2] += track.velocity
+            _move(track.box, track.velocity)
         pairs = match([tuple(t.box) for t in self._tracks], [n.box for n in numbers], MATCH_IOU)
         if numbers and self._tracks and not pairs:
             self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
-        if pairs:  # the frame's common motion moves the unmatched tracks too
-            shift = np.median([_centre(numbers[j].box) - _centre(self._tracks[i].box) for i, j in pairs], 0)
-        else:
-            shift = np.zeros(2)
+        moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
+        shift = (median(m[0] for m in moves), median(m[1] for m in moves)) if moves else (0.0, 0.0)  # the frame's
+        # common motion, which moves the unmatched tracks too
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
-        for i, j in pairs:
+        for (i, j), (dx, dy) in zip(pairs, moves):
             track, number = self._tracks[i], numbers[j]
-            new = np.array(number.box, float)
-            track.velocity = 0.5 * track.velocity + 0.5 * (_centre(number.box) - _centre(track.box) + track.velocity)
-            track.box, track.number, track.missed = new, number, 0
+            vx, vy = track.velocity
+            track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion seen after it
+            track.box, track.number, track.missed = [float(v) for v in number.box], number, 0
             track.seen += 1
             track.add(_reading(number, weight, size))
         for i, track in enumerate(self._tracks):
             if i not in matched_tracks:
-                track.box[:2] += shift
+                _move(track.box, shift)
                 track.missed += 1
         height, width = size
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
         for j, number in enumerate(numbers):
             if j not in matched_numbers:
-                track = _Track(self._next_id, np.array(number.box, float), number, seen=1)
+                track = _Track(self._next_id, [float(v) for v in number.box], number, seen=1)
                 track.add(_reading(number, weight, size))
                 self._next_id += 1
                 self._tracks.append(track)
@@ -203,7 +203,7 @@ class Tracker:
             if track.voted is None:
                 track.voted = track.vote()
             track.shown, confidence = track.voted
-            box = tuple(track.box.round().astype(int).tolist())
+            box = tuple(int(round(v)) for v in track.box)
             shown.append(TrackedNumber(track.id, track.shown, box, float(confidence), track.number.digits,
                                        track.seen))
         return shown
@@ -218,11 +218,17 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
                     weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), whole)
 
 
-def _centre(box) -> np.ndarray:
-    return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2], float)
+def _motion(before, after) -> tuple[float, float]:
+    """How far the centre of box ``before`` moved to that of box ``after`` (x, y, w, h each)."""
+    return (after[0] + after[2] / 2 - before[0] - before[2] / 2, after[1] + after[3] / 2 - before[1] - before[3] / 2)
 
 
-def _inside(box: np.ndarray, width: int, height: int) -> bool:
+def _move(box: list[float], shift: tuple[float, float]) -> None:
+    box[0] += shift[0]
+    box[1] += shift[1]
+
+
+def _inside(box: list[float], width: int, height: int) -> bool:
     """Whether any part of ``box`` is still in the frame."""
     x, y, w, h = box
     return x + w > 0 and y + h > 0 and x < width and y < height
