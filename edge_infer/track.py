@@ -105,6 +105,10 @@ class _Track:
     voted: tuple[str, float] | None = None  # the vote of these readings: the same until one joins them (decay
     # scales every weight alike)
 
+    def misses_digits(self, reading: _Reading) -> bool:
+        """Whether ``reading`` is narrower (width / height) than COMPLETE x the track's widest whole reading."""
+        return reading.aspect < COMPLETE * max((r.aspect for r in self.readings if r.whole), default=0.0)
+
     def add(self, reading: _Reading) -> None:
         self.readings.append(reading)
         self.voted = None
@@ -118,8 +122,7 @@ class _Track:
         the evidence where they differ (their lengths' weights, or their digits' scores at the differing
         positions) is SWITCH times the shown one's.
         """
-        widest = max((r.aspect for r in self.readings if r.whole), default=0.0)
-        readings = [r for r in self.readings if r.aspect >= COMPLETE * widest] or list(self.readings)
+        readings = [r for r in self.readings if not self.misses_digits(r)] or list(self.readings)
         total = sum(r.weight for r in readings)
         by_length: dict[int, float] = {}
         for r in readings:
@@ -177,11 +180,14 @@ class Tracker:
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
         for (i, j), (dx, dy) in zip(pairs, moves):
             track, number = self._tracks[i], numbers[j]
-            vx, vy = track.velocity
-            track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion seen after it
-            track.box, track.number, track.missed = [float(v) for v in number.box], number, 0
+            reading = _reading(number, weight, size)
+            if not track.misses_digits(reading):  # one that lacks a digit keeps the box and motion predicted
+                vx, vy = track.velocity
+                track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion seen since
+                track.box, track.number = [float(v) for v in number.box], number
+            track.missed = 0
             track.seen += 1
-            track.add(_reading(number, weight, size))
+            track.add(reading)
         for i, track in enumerate(self._tracks):
             if i not in matched_tracks:
                 _move(track.box, shift)

@@ -70,6 +70,19 @@ def test_a_reading_missing_a_digit_does_not_vote(rec):
     assert [t.text for t in shown] == ["1454"]
 
 
+def test_a_reading_missing_a_digit_keeps_the_whole_box(rec):
+    """Once a number was read whole, a frame that reads it a digit short (its 1 lost, say) moves the track's box
+    as predicted instead of shrinking it to the part read: the shown number keeps its text, box and digits."""
+    tracker = Tracker(rec)
+    for step in range(4):
+        whole = tracker.observe([_number("15", x=100 + 4 * step)], 1.0, SIZE)
+    short = _number("5", x=100 + 4 * 4 + 30)  # the 5 alone, where it would be in the next frame
+    shown = tracker.observe([short], 1.0, SIZE)
+    assert [t.text for t in shown] == ["15"] and shown[0].id == whole[0].id
+    assert shown[0].box[2] == whole[0].box[2] and abs(shown[0].box[0] - (whole[0].box[0] + 4)) <= 1
+    assert "".join(str(d.digit) for d in shown[0].digits) == "15"
+
+
 @pytest.mark.slow
 def test_ids_and_readings_follow_the_numbers_of_a_handheld_clip(rec, clip):
     """On a clip with pan, zoom, roll and motion blur, each number keeps one id while it stays in view."""
