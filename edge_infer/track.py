@@ -12,8 +12,8 @@ only when another reading's support is clearly larger (hysteresis).
 from __future__ import annotations
 
 from collections import deque
-from statistics import median
 from dataclasses import dataclass, field
+from statistics import median
 
 import cv2
 import numpy as np
@@ -105,9 +105,13 @@ class _Track:
     voted: tuple[str, float] | None = None  # the vote of these readings: the same until one joins them (decay
     # scales every weight alike)
 
+    def widest(self) -> float:
+        """The largest width / height of the track's readings clear of the frame's edges (0.0 if none)."""
+        return max((r.aspect for r in self.readings if r.whole), default=0.0)
+
     def misses_digits(self, reading: _Reading) -> bool:
-        """Whether ``reading`` is narrower (width / height) than COMPLETE x the track's widest whole reading."""
-        return reading.aspect < COMPLETE * max((r.aspect for r in self.readings if r.whole), default=0.0)
+        """Whether ``reading`` is narrower than COMPLETE x the track's widest whole reading: a digit short."""
+        return reading.aspect < COMPLETE * self.widest()
 
     def add(self, reading: _Reading) -> None:
         self.readings.append(reading)
@@ -122,7 +126,8 @@ class _Track:
         the evidence where they differ (their lengths' weights, or their digits' scores at the differing
         positions) is SWITCH times the shown one's.
         """
-        readings = [r for r in self.readings if not self.misses_digits(r)] or list(self.readings)
+        least = COMPLETE * self.widest()
+        readings = [r for r in self.readings if r.aspect >= least] or list(self.readings)
         total = sum(r.weight for r in readings)
         by_length: dict[int, float] = {}
         for r in readings:
