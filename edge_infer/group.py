@@ -15,7 +15,8 @@ T = TypeVar("T", bound=_Boxed)
 
 GAP = 0.9  # digits closer than GAP x their height belong to one number
 SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
-RAISED = 0.75  # a box at most this tall for a line may be a power or an index raised above it
+RAISED = 0.75  # a box at most this tall for a line may be a power raised above it ...
+POWER = 2  # ... in a line of at most this many boxes
 
 
 def union(boxes: Iterable[Box]) -> Box:
@@ -30,7 +31,7 @@ def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
     """Split boxes into text lines, top to bottom, each sorted left to right.
 
     A box joins the line whose vertical extent overlaps at least half of its own height. Then,
-    with ``raised``, a line of one or two boxes RAISED small for the line below it, sitting just
+    with ``raised``, a line of up to POWER boxes RAISED small for the line below it, sitting just
     above that line or on its upper half, right of its start and at most half its height past its
     end, joins it in reading order: a power (which is still a number of its own: ``runs`` splits
     lines at changes of size).
@@ -51,7 +52,7 @@ def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
         left, top, right, bottom = spans[i]
         for j, (l2, t2, r2, b2) in enumerate(spans):
             tall = b2 - t2
-            if j != i and len(rows[i]) <= 2 and bottom - top <= RAISED * tall \
+            if j != i and len(rows[i]) <= POWER and bottom - top <= RAISED * tall \
                     and t2 - 0.3 * tall <= bottom <= t2 + 0.5 * tall and l2 < left <= r2 + 0.5 * tall:
                 rows[j] += rows[i]
                 spans[j] = [min(left, l2), min(top, t2), max(right, r2), max(bottom, b2)]
