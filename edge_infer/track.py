@@ -179,14 +179,16 @@ class Tracker:
         pairs = match([tuple(t.box) for t in self._tracks], [n.box for n in numbers], MATCH_IOU)
         if numbers and self._tracks and not pairs:
             self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
+        readings = [_reading(numbers[j], weight, size) for _, j in pairs]
+        whole = [not self._tracks[i].misses_digits(r) for (i, _), r in zip(pairs, readings)]
         moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
-        shift = (median(m[0] for m in moves), median(m[1] for m in moves)) if moves else (0.0, 0.0)  # the frame's
+        seen = [m for m, w in zip(moves, whole) if w]  # a reading short of a digit is off centre: no motion of its own
+        shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
         # common motion, which moves the unmatched tracks too
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
-        for (i, j), (dx, dy) in zip(pairs, moves):
+        for (i, j), (dx, dy), reading, complete in zip(pairs, moves, readings, whole):
             track, number = self._tracks[i], numbers[j]
-            reading = _reading(number, weight, size)
-            if not track.misses_digits(reading):  # one that lacks a digit keeps the box and motion predicted
+            if complete:  # one that lacks a digit keeps the box and motion predicted
                 vx, vy = track.velocity
                 track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion seen since
                 track.box, track.number = [float(v) for v in number.box], number

@@ -83,6 +83,16 @@ def test_a_reading_missing_a_digit_keeps_the_whole_box(rec):
     assert "".join(str(d.digit) for d in shown[0].digits) == "15"
 
 
+def test_a_reading_short_of_a_digit_does_not_move_the_others(rec):
+    """The frame's common motion, which carries the numbers missed in a frame, comes from whole readings only:
+    a number read a digit short is off centre, and would drag the missed ones along."""
+    tracker = Tracker(rec)
+    for _ in range(4):
+        tracker.observe([_number("15", x=100), _number("42", x=300), _number("7", x=500)], 1.0, SIZE)
+    shown = tracker.observe([_number("5", x=130), _number("42", x=300)], 1.0, SIZE)  # the 7 missed
+    assert {t.text: t.box[0] for t in shown} == {"15": 100, "42": 300, "7": 500}
+
+
 @pytest.mark.slow
 def test_ids_and_readings_follow_the_numbers_of_a_handheld_clip(rec, clip):
     """On a clip with pan, zoom, roll and motion blur, each number keeps one id while it stays in view."""
