@@ -40,7 +40,7 @@ from edge_infer.recognizer import DigitRecognizer
 FIELDS = ("path", "width", "height", "numbers", "detections", "ms", "error")
 GLOB = set("*?[")
 CHECKPOINT = 500  # Parquet output is rewritten (atomically) after this many new records, and at the end
-RAY_BATCH = 4  # images per Ray Data batch: small, so that records stream out and actors share the work evenly
+RAY_BATCH = 16  # images per Ray Data batch: each batch costs Ray about 20 ms (4 gave 22% fewer images/s than 16 on 2 actors), and 16 still streams records out and ends with actors evenly loaded
 RAY_EXTRA = "install the Ray engine with: pip install 'edge-digits[ray]'"
 
 
@@ -192,6 +192,7 @@ def read_files_ray(paths: list[str], workers: int | None = None, address: str | 
         rows = ray.data.from_items([{"path": p} for p in paths])
         out = rows.map_batches(RayRecognizer, fn_constructor_kwargs=options, batch_size=RAY_BATCH, num_cpus=1,
                                compute=ray.data.ActorPoolStrategy(size=workers))
+        out.context.enable_progress_bars = False  # the caller reports progress (digits-batch draws its own bar)
         for row in out.iter_rows():
             yield _from_ray(row)
     finally:

@@ -240,8 +240,8 @@ def test_bench_batch_reports_rates_and_goals(ray_local):
         1 - rates["digits-batch, Ray, 2 actors"]["images_per_second"] / two["images_per_second"])
 
 
-def test_progress_bar_only_on_a_terminal(images, tmp_path):
-    """On a terminal, stderr shows a progress bar; in a pipe or a log, only the summary line."""
+def _on_a_terminal(*args: str) -> bytes:
+    """What digits-batch writes when it runs on a terminal (a pseudo-terminal 100 columns wide)."""
     import fcntl
     import pty
     import struct
@@ -249,8 +249,7 @@ def test_progress_bar_only_on_a_terminal(images, tmp_path):
 
     main, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal's size
-    process = subprocess.Popen([str(BIN / "digits-batch"), *images[:3], "--out", str(tmp_path / "t.jsonl"),
-                                "--workers", "1"], stderr=secondary, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([str(BIN / "digits-batch"), *args], stderr=secondary, stdout=secondary)
     os.close(secondary)
     seen = b""
     while True:
@@ -261,8 +260,25 @@ def test_progress_bar_only_on_a_terminal(images, tmp_path):
         if not chunk:
             break
         seen += chunk
-    assert process.wait(timeout=120) == 0
+    assert process.wait(timeout=300) == 0, seen.decode(errors="replace")
+    return seen
+
+
+def test_progress_bar_only_on_a_terminal(images, tmp_path):
+    """On a terminal, stderr shows a progress bar; in a pipe or a log, only the summary line."""
+    seen = _on_a_terminal(*images[:3], "--out", str(tmp_path / "t.jsonl"), "--workers", "1")
     assert b"3/3" in seen and (b"image/s" in seen or b"s/image" in seen)
     piped = _cli(*images[:3], "--out", str(tmp_path / "p.jsonl"), "--workers", "1")
     assert piped.stderr.strip().splitlines() == [line for line in piped.stderr.strip().splitlines()
                                                  if line.startswith("digits-batch: read 3 images")]
+
+
+@pytest.mark.ray
+def test_the_ray_engine_on_a_terminal_shows_one_bar(images, ray_local, tmp_path):
+    """Ray Data draws bars of its own on a terminal; under digits-batch, whose bar counts the same records,
+    they would interleave with it. Here digits-batch joins the test's Ray with --ray-address."""
+    address = ray_local.get_runtime_context().gcs_address
+    seen = _on_a_terminal(*images, "--out", str(tmp_path / "t.jsonl"), "--engine", "ray", "--workers", "2",
+                          "--ray-address", address)
+    assert b"34/34" in seen
+    assert b"Tasks:" not in seen and b"Running" not in seen, seen.decode(errors="replace")
