@@ -5,7 +5,8 @@ letter. Glyphs are grouped into lines and words as numbers are (``group``), with
 gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
 are at least two and at least as many as its digits, the digits are read as letters too. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
-and the brackets around it leave its digits alone.
+and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
+on both sides, though taller than they are (the f of a cursive word), is a letter too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from edge_infer.group import Box
 WORD_GAP = 2.0  # glyphs closer than this many heights belong to one word (letters in boxes are far apart)
 TALL = 0.8  # a glyph not read as a digit counts as a letter of a word if at least this tall for its digits ...
 BROAD = 0.35  # ... and at least this wide for its height (brackets and bars are not)
+JOINED = 0.1  # a glyph this close (in its heights) to letters on both sides is written joined to them: a letter
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
     index = {id(g): i for i, g in enumerate(glyphs)}
     wordy: set[int] = set()
     for line in group.lines(glyphs):
+        wordy.update(_joined(line, digit, index))
         for run in group.runs(line, WORD_GAP):
             digits = [index[id(g)] for g in run if digit[index[id(g)]]]
             if not digits:
@@ -55,3 +58,17 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
             if letters >= max(2, len(digits)):  # a word has two letters at least
                 wordy.update(digits)
     return wordy
+
+
+def _joined(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list[int]:
+    """Indices of the digit glyphs of ``line`` (left to right) written joined to a glyph that is no digit on each
+    side, closer than JOINED of their height: the f of a cursive "useful", which is taller than the letters
+    around it and so in no run with them."""
+    joined = []
+    for left, middle, right in zip(line, line[1:], line[2:]):
+        i = index[id(middle)]
+        if digit[i] and not digit[index[id(left)]] and not digit[index[id(right)]]:
+            x, _, w, h = middle.box
+            if x - (left.box[0] + left.box[2]) <= JOINED * h and right.box[0] - (x + w) <= JOINED * h:
+                joined.append(i)
+    return joined

@@ -45,6 +45,11 @@ SHORT = 0.8  # ... when it is shorter than this many glyph heights
 BEYOND = (5, 12)  # px past a bar's end, beyond the line it meets, where a grid's line goes on ...
 ALIGNED = 0.5  # ... under this share of the bar's breadth at least, give or take 2 px (a rule crossing a 1
 # covers less of it)
+ONWARD = 0.5  # a straight stroke whose faint ink goes on this many of its lengths past both ends ...
+UNBROKEN = 0.8  # ... along this share of the way at least is a piece of a longer line: a sheet's edge, its shadow
+BEND = 0.36  # ... which may bend away from the stroke's axis by up to 20 degrees (tan 20° = 0.36); "faint" is
+GRAIN = 10  # ... FAINT above this percentile of the ink there: the paper's own level, not 0 in a dim, grainy photo
+FROM_END = 0.2  # ... and the line goes on from the stroke's end, unbroken over this share of the way
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
@@ -292,7 +297,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     mostly in x and touch in y are merged, unless a removed line (``walls``, a uint8 mask)
     runs between them: then they sit in two cells. Regions too small, too flat or too long
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
-    longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px): a paper edge or a rule.
+    longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
+    past both its ends (``_goes_on``): a paper edge or a rule.
     """
     labels, ids, boxes = _seeded_pieces(ink, mask)
     height, width = mask.shape
@@ -307,7 +313,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
-        if glyph and max(w, h) > 2 * LINE_RUN * glyph and _straight(own):
+        if _straight(own) and (glyph and max(w, h) > 2 * LINE_RUN * glyph or _goes_on(ink, own, x0, y0)):
             continue
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
@@ -376,6 +382,41 @@ def _straight(pixels: np.ndarray) -> bool:
     points = cv2.findNonZero(pixels.astype(np.uint8))
     (_, _), (a, b), _ = cv2.minAreaRect(points)
     return min(a, b) <= BAR * max(a, b)
+
+
+def _goes_on(ink: np.ndarray, pixels: np.ndarray, x0: int, y0: int) -> bool:
+    """Whether the straight stroke ``pixels`` (boolean (h, w) at (x0, y0) in the uint8 ``ink`` map) is a piece of
+    a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
+    of the ink there) lies on UNBROKEN of the steps along its axis, within its breadth of the axis plus a
+    widening of BEND per step. A torn sheet's edge and its shadow come and go along their length, and their
+    darker stretches are straight bars like 1s; a 1 ends in paper. The line must go on from the stroke's end,
+    unbroken over the first FROM_END of the way: a line crossing past a 1's end, as a table's rule above it,
+    is no continuation. Steps past the frame's edge count as going on."""
+    ys, xs = np.nonzero(pixels)
+    (cx, cy), (a, b), angle = cv2.minAreaRect(np.column_stack([xs + x0, ys + y0]).astype(np.float32))
+    length, breadth = max(a, b), min(a, b)
+    theta = np.deg2rad(angle if a >= b else angle + 90)
+    axis, across = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
+    steps = np.arange(1, max(int(ONWARD * length), 2) + 1)
+    reach = int(breadth / 2) + 2 + np.ceil(BEND * steps).astype(int)  # (steps,) px either side of the axis
+    offsets = np.arange(-reach[-1], reach[-1] + 1)
+    within = np.abs(offsets)[None, :] <= reach[:, None]  # (steps, offsets)
+    height, width = ink.shape
+    for sign in (1, -1):
+        centres = np.array([cx, cy]) + sign * np.outer(length / 2 + steps, axis)  # (steps, 2) past this end
+        samples = np.rint(centres[:, None, :] + offsets[None, :, None] * across).astype(int)  # (steps, offsets, 2)
+        sx, sy = samples[..., 0], samples[..., 1]
+        inside = (sx >= 0) & (sx < width) & (sy >= 0) & (sy < height)
+        inked = within & inside
+        if inked.any():
+            px, py = sx[inked], sy[inked]
+            values = ink[py, px]
+            inked[inked] = values > np.percentile(values, GRAIN) + _level(FAINT)
+        beyond = ~inside[:, offsets.size // 2]  # past the frame's edge, where the line may go on unseen
+        went = inked.any(axis=1) | beyond
+        if not went[:max(2, int(FROM_END * len(steps)))].all() or np.count_nonzero(went) < UNBROKEN * len(steps):
+            return False
+    return True
 
 
 def _box_side(walls: np.ndarray | None, box: tuple[int, int, int, int], glyph: float,

@@ -38,16 +38,15 @@ def real(rec):
 def test_real_photos(real):
     """The issue's figures on ../shared/realphotos (25 images, 631 digits), measured at 1280 px.
 
-    Targets reached with margin are asserted as targets; the others are regression alarms
-    pinned under what this model measures (see each line), with the target beside them.
+    Each figure is asserted at its target, with what this model measures beside it.
     """
     pages, result = real
     print(json.dumps(result))
     assert result["images"] == 25 and result["digits"] == 631
     assert result["recall"] >= 0.93  # target 0.93 (measured 0.968)
-    assert result["precision"] >= 0.95  # target 0.95 (measured 0.960)
-    assert result["cer"] <= 0.10  # target 0.10 (measured 0.065)
-    assert result["detections_per_negative"] <= NEGATIVE  # target 0.5
+    assert result["precision"] >= 0.95  # target 0.95 (measured 0.975)
+    assert result["cer"] <= 0.10  # target 0.10 (measured 0.049)
+    assert result["detections_per_negative"] <= 0.5  # target 0.5 (measured 0.33: one detection on three pages)
 
 
 @needs_real
@@ -187,6 +186,23 @@ def test_a_darker_piece_of_a_frame_line_is_not_a_1(rec, mnist):
     assert [d.digit for d in rec.recognize(page)] == [4, 7, 2, 5]
 
 
+def test_a_torn_sheets_edge_is_no_1(rec, mnist):
+    """A torn sheet on a light desk: its edge casts a thin shadow that comes and goes along it, and each darker
+    stretch, curved a little and alone, looked like a 1 (a real photo of a torn note gave three; before, these
+    pages gave six each). The 1s written on the sheet, which end in paper, are still read."""
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        page = _paper()
+        ys = np.arange(page.shape[0])
+        edge = (120 + 30 * np.sin(ys / 70 + seed) + np.cumsum(rng.normal(0, 0.5, ys.size))).astype(int)  # the tear
+        for y, x in zip(ys, edge):
+            page[y, :x] = 205  # the desk, a little darker than the sheet
+            page[y, x - 2:x + 1] = 120 if (y // 45) % 2 == 0 else 212  # the shadow: darker, then fainter stretches
+        for i, digit in enumerate((1, 7, 1, 5)):
+            _write(page, _digit(mnist, digit, i), 300 + 50 * i, 200, 40)
+        assert [d.digit for d in rec.recognize(page)] == [1, 7, 1, 5], seed
+
+
 def test_touching_digits_are_split(rec, mnist):
     """Pairs written so that they touch: each is read as its two digits, never as one."""
     read_right = 0
@@ -276,9 +292,6 @@ def test_glyph_height_and_working_scale(mnist):
     assert segment.glyph_height(np.zeros((100, 100), np.uint8)) == 0.0
 
 
-# Regression alarm, pinned just over what the shipped model measures (not the issue's target): 1.67 digits per
-# negative page (target 0.5).
-NEGATIVE = 2.0
 # Generated pages, seed 3, 6 of each layout: (recall, precision) measured, minus about 0.05. Measured with every
 # font scripts/setup.sh installs (more printed fonts than before: print precision 0.78, show-through recall 0.77).
 PAGES = {"grid": (0.72, 0.92), "boxes": (0.80, 0.90), "table": (0.78, 0.85), "touching": (0.93, 0.95),
@@ -302,6 +315,26 @@ def test_context_reads_digits_in_words_as_letters():
     assert in_words(number, 0.5) == set()
     apart = [glyph(0), glyph(34), glyph(400, 7)]  # a digit far from the word is its own run
     assert in_words(apart, 0.5) == set()
+
+
+def test_context_reads_a_tall_letter_joined_in_a_word_as_a_letter():
+    """The f of a cursive "useful" is twice as tall as the letters it is joined to, so it is in no run with them,
+    and it was read as a 4 (a real photo). Joined on both sides, it is a letter; with a gap, as the 4 of a
+    cramped sum 3+4=7 has, it stays a digit."""
+    from edge_infer.context import Glyph, in_words
+
+    def glyph(x, digit=None, height=20, width=18):
+        p = np.zeros(10, np.float32)
+        if digit is not None:
+            p[digit] = 0.99
+        return Glyph((x, 140 - height, width, height), p)
+
+    useful = [glyph(0), glyph(20), glyph(40), glyph(59, 4, height=46, width=27), glyph(88), glyph(108)]
+    assert in_words(useful, 0.5) == {3}
+    at_the_end = [glyph(0), glyph(20), glyph(39, 4, height=46, width=27)]  # a letter on one side only
+    assert in_words(at_the_end, 0.5) == set()
+    sum_ = [glyph(0, 3, 40, 26), glyph(32), glyph(56, 4, 40, 26), glyph(88), glyph(112, 7, 40, 26)]  # 3 + 4 = 7
+    assert in_words(sum_, 0.5) == set()
 
 
 def test_cuts_fall_where_touching_digits_meet():
