@@ -15,8 +15,9 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``print``: printed text lines beside handwritten numbers;
 - ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers;
 - ``desk``: a torn or cut sheet lying on a desk, lighter or darker than the paper, so that the
-  photo shows the sheet's edges and its shadow; a dark desk may be a laptop's keyboard, and
-  strips of sticky tape may hold the sheet down.
+  photo shows the sheet's edges and its shadow, with the thin line the edge casts, darker in
+  stretches; a dark desk may be a laptop's keyboard, and strips of sticky tape may hold the
+  sheet down.
 
     PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
 """
@@ -259,12 +260,17 @@ class PageGenerator(SceneGenerator):
         sheet = np.zeros((h, w), np.uint8)
         cv2.fillPoly(sheet, [np.round(np.concatenate(outline)).astype(np.int32)], 255, cv2.LINE_AA)
         sheet = sheet.astype(np.float32)[..., None] / 255
-        tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175)])  # a dark desk or keyboard, or a light one
+        tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175), rng.uniform(180, 215)])  # dark (a
+        # keyboard), mid-grey, or light, a shade off the paper, where the sheet shows by its edge's shadow alone
         desk = tone + rng.uniform(-20, 20, 3).astype(np.float32) \
             + cv2.GaussianBlur(rng.normal(0, 12, (h, w)).astype(np.float32), (0, 0), 3)[..., None]
         if tone < 100 and rng.random() < 0.6:
             self._keys(desk, tone)
-        shadow = 1 - 0.35 * cv2.GaussianBlur(sheet, (0, 0), 3)[..., None] * (1 - sheet)  # the sheet's shadow
+        shadow = 1 - 0.35 * cv2.GaussianBlur(sheet, (0, 0), 3)[..., None] * (1 - sheet)  # the sheet's shadow ...
+        rim = cv2.dilate(sheet, np.ones((3, 3), np.uint8))[..., None] - sheet  # ... and the thin dark line its edge
+        stretches = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 10)  # casts, darker in
+        stretches = 0.35 + 0.65 * np.clip(stretches / (stretches.std() + 1e-6), 0, 1)[..., None]  # stretches
+        shadow *= 1 - rim * rng.uniform(0.3, 0.6) * stretches
         paper[:] = sheet * paper + (1 - sheet) * desk * shadow
         for _ in range(int(rng.integers(0, 3))):
             self._tape(paper, corners)

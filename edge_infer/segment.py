@@ -137,7 +137,8 @@ def glyph_height(ink: np.ndarray) -> float:
     """The typical glyph height in an ink map, in px (0.0 when there are fewer than three glyphs to go by).
 
     Over the inked blobs shaped like a character (any outer boundary, so blobs inside boxes and
-    grids count, with at most two holes, so boxes and grids themselves do not), the median
+    grids count, with at most two holes, so boxes and grids themselves do not, and none around
+    other such blobs, as a sheet's outline or a ring drawn round a number is), the median
     height weighted by the blob's box area, so that a scatter of specks cannot outvote the
     writing.
     """
@@ -150,11 +151,25 @@ def glyph_height(ink: np.ndarray) -> float:
     boxes = np.array([cv2.boundingRect(contours[i]) for i in outer], np.int32).reshape(-1, 4)
     width, height = boxes[:, 2], boxes[:, 3]
     glyph = (height >= 8) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
+    glyph[_around_others(boxes, glyph)] = False
     if np.count_nonzero(glyph) < 3:  # too few to tell (on a grid whose lines touch every digit, say)
         return 0.0
     order = np.argsort(height[glyph], kind="stable")
     weight = np.cumsum((width[glyph] * height[glyph])[order].astype(np.float64))
     return float(height[glyph][order][np.searchsorted(weight, weight[-1] / 2)])
+
+
+def _around_others(boxes: np.ndarray, glyph: np.ndarray) -> np.ndarray:
+    """Indices of the ``glyph`` blobs whose box (int (N, 4)) holds another glyph blob's box whole: a frame around
+    writing (a torn sheet's outline, a ring drawn round a number), not a character."""
+    index = np.nonzero(glyph)[0]
+    if len(index) < 2:
+        return index[:0]
+    x, y, w, h = boxes[index].T
+    right, bottom, area = x + w, y + h, w * h
+    holds = (x[None, :] >= x[:, None]) & (y[None, :] >= y[:, None]) & (right[None, :] <= right[:, None]) \
+        & (bottom[None, :] <= bottom[:, None]) & (area[None, :] < area[:, None])  # (G, G): row's box holds column's
+    return index[holds.any(axis=1)]
 
 
 def shrink(gray: np.ndarray, scale: float) -> np.ndarray:

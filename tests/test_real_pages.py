@@ -203,6 +203,21 @@ def test_a_torn_sheets_edge_is_no_1(rec, mnist):
         assert [d.digit for d in rec.recognize(page)] == [1, 7, 1, 5], seed
 
 
+def test_digits_on_a_note_whose_outline_shows_are_read(rec, mnist):
+    """A note on a light desk shows by the dark line along its edge, one blob around all the writing. Taken for a
+    glyph, it set the page's glyph height (300 px here) and every digit on the note was lost; a blob around
+    other glyphs is now no glyph. Known gap: the outline's left side, left whole beside the desk's edge, is
+    read as a 1."""
+    page = np.full((480, 640), 205, np.uint8)  # the desk
+    cv2.rectangle(page, (90, 40), (370, 350), 235, -1)  # the note ...
+    cv2.polylines(page, [np.int32([[90, 60], [90, 40], [370, 40], [370, 350], [90, 350], [90, 120]])], False, 110, 2)
+    for i, digit in enumerate((2, 3, 1, 8)):  # ... and its outline, open on one side, where its shadow fades
+        _write(page, _digit(mnist, digit, i), 160 + 45 * i, 180, 36)
+    assert segment.layers(page).glyph == pytest.approx(36, abs=4)
+    inside = [d.digit for d in rec.recognize(page) if d.box[0] > 100]  # (the outline's left side reads as a 1)
+    assert inside == [2, 3, 1, 8]
+
+
 def test_touching_digits_are_split(rec, mnist):
     """Pairs written so that they touch: each is read as its two digits, never as one."""
     read_right = 0
@@ -294,9 +309,10 @@ def test_glyph_height_and_working_scale(mnist):
 
 # Generated pages, seed 3, 6 of each layout: (recall, precision) measured, minus about 0.05. Measured with every
 # font scripts/setup.sh installs (more printed fonts than before: print precision 0.78, show-through recall 0.77).
+# Desk pages now show the sheet's edge line too, and light desks (desk measured 0.905, 0.950).
 PAGES = {"grid": (0.72, 0.92), "boxes": (0.80, 0.90), "table": (0.78, 0.85), "touching": (0.93, 0.95),
          "pencil": (0.80, 0.88), "words": (0.73, 0.91), "math": (0.87, 0.89), "marks": (0.63, 0.88),
-         "print": (0.95, 0.73), "show-through": (0.72, 0.95), "desk": (0.82, 0.95), "all": (0.79, 0.89)}
+         "print": (0.95, 0.73), "show-through": (0.72, 0.95), "desk": (0.85, 0.90), "all": (0.79, 0.89)}
 
 
 def test_context_reads_digits_in_words_as_letters():
