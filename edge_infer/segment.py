@@ -328,7 +328,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
-        if _straight(own) and (glyph and max(w, h) > 2 * LINE_RUN * glyph or _goes_on(ink, own, x0, y0)):
+        rect = _rotated_box(own, x0, y0)
+        if _straight(rect) and (glyph and max(w, h) > 2 * LINE_RUN * glyph or _goes_on(ink, rect)):
             continue
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
@@ -392,23 +393,28 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
     return list(groups.values())
 
 
-def _straight(pixels: np.ndarray) -> bool:
-    """Whether a boolean (h, w) mask is one thin straight stroke at any angle (its tightest rotated box is thin)."""
-    points = cv2.findNonZero(pixels.astype(np.uint8))
-    (_, _), (a, b), _ = cv2.minAreaRect(points)
+def _rotated_box(pixels: np.ndarray, x0: int = 0, y0: int = 0) -> tuple:
+    """The tightest rotated rectangle ((cx, cy), (a, b), angle) of a boolean (h, w) mask at (x0, y0), in OpenCV's
+    form; found from its outer contours, which hold its hull and cost far less than all its pixels."""
+    contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return cv2.minAreaRect(np.concatenate(contours) + np.int32([x0, y0]))
+
+
+def _straight(rect: tuple) -> bool:
+    """Whether a stroke with the rotated box ``rect`` (``_rotated_box``) is one thin straight stroke at any angle."""
+    (_, _), (a, b), _ = rect
     return min(a, b) <= BAR * max(a, b)
 
 
-def _goes_on(ink: np.ndarray, pixels: np.ndarray, x0: int, y0: int) -> bool:
-    """Whether the straight stroke ``pixels`` (boolean (h, w) at (x0, y0) in the uint8 ``ink`` map) is a piece of
-    a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
+def _goes_on(ink: np.ndarray, rect: tuple) -> bool:
+    """Whether the straight stroke with the rotated box ``rect`` (``_rotated_box``) in the uint8 ``ink`` map is a
+    piece of a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
     of the ink there) lies on UNBROKEN of the steps along its axis, within its breadth of the axis plus a
     widening of BEND per step. A torn sheet's edge and its shadow come and go along their length, and their
     darker stretches are straight bars like 1s; a 1 ends in paper. The line must go on from the stroke's end,
     unbroken over the first FROM_END of the way: a line crossing past a 1's end, as a table's rule above it,
     is no continuation. Steps past the frame's edge count as going on."""
-    ys, xs = np.nonzero(pixels)
-    (cx, cy), (a, b), angle = cv2.minAreaRect(np.column_stack([xs + x0, ys + y0]).astype(np.float32))
+    (cx, cy), (a, b), angle = rect
     length, breadth = max(a, b), min(a, b)
     theta = np.deg2rad(angle if a >= b else angle + 90)
     axis, across = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
