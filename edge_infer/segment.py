@@ -315,7 +315,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
     past both its ends (``_goes_on``): a paper edge or a rule.
     """
-    labels, ids, boxes = _seeded_pieces(ink, mask)
+    labels, ids, boxes, outlines = _seeded_pieces(ink, mask)
     height, width = mask.shape
     found = []
     groups = _merge_pieces(boxes, walls, glyph)
@@ -328,7 +328,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             continue
         window = labels[y0:y1, x0:x1]
         own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
-        rect = _rotated_box(own, x0, y0)
+        rect = cv2.minAreaRect(np.concatenate([outlines[m] for m in members]))  # the pieces' hull's tightest box
         if _straight(rect) and (glyph and max(w, h) > 2 * LINE_RUN * glyph or _goes_on(ink, rect)):
             continue
         area = int(np.count_nonzero(own))
@@ -339,7 +339,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
 
 
 def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
-    """Label the mask's 8-connected components; return (labels, ids, boxes) of those with STRONG ink.
+    """Label the mask's 8-connected components; return (labels, ids, boxes, outer contours) of those with STRONG
+    ink.
 
     Boxes come from the components' outer contours rather than OpenCV's labelling with
     statistics, which costs four times a plain labelling on a full frame.
@@ -348,7 +349,7 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     seeded = np.zeros(count, bool)
     seeded[labels[ink > _level(STRONG)]] = True
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    ids, boxes = [], []
+    ids, boxes, outlines = [], [], []
     for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if hierarchy is not None else []):
         x, y = contour[0, 0]
         label = labels[y, x]
@@ -357,7 +358,8 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
             if box[2] * box[3] >= 6:
                 ids.append(int(label))
                 boxes.append(box)
-    return labels, ids, boxes
+                outlines.append(contour)
+    return labels, ids, boxes, outlines
 
 
 def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | None = None,
@@ -393,22 +395,16 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
     return list(groups.values())
 
 
-def _rotated_box(pixels: np.ndarray, x0: int = 0, y0: int = 0) -> tuple:
-    """The tightest rotated rectangle ((cx, cy), (a, b), angle) of a boolean (h, w) mask at (x0, y0), in OpenCV's
-    form; found from its outer contours, which hold its hull and cost far less than all its pixels."""
-    contours, _ = cv2.findContours(pixels.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    return cv2.minAreaRect(np.concatenate(contours) + np.int32([x0, y0]))
-
-
 def _straight(rect: tuple) -> bool:
-    """Whether a stroke with the rotated box ``rect`` (``_rotated_box``) is one thin straight stroke at any angle."""
+    """Whether a stroke whose tightest rotated box is ``rect`` (OpenCV's ((cx, cy), (a, b), angle)) is one thin
+    straight stroke at any angle."""
     (_, _), (a, b), _ = rect
     return min(a, b) <= BAR * max(a, b)
 
 
 def _goes_on(ink: np.ndarray, rect: tuple) -> bool:
-    """Whether the straight stroke with the rotated box ``rect`` (``_rotated_box``) in the uint8 ``ink`` map is a
-    piece of a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
+    """Whether the straight stroke whose tightest rotated box is ``rect`` (as OpenCV gives it) in the uint8 ``ink``
+    map is a piece of a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
     of the ink there) lies on UNBROKEN of the steps along its axis, within its breadth of the axis plus a
     widening of BEND per step. A torn sheet's edge and its shadow come and go along their length, and their
     darker stretches are straight bars like 1s; a 1 ends in paper. The line must go on from the stroke's end,
@@ -432,7 +428,8 @@ def _goes_on(ink: np.ndarray, rect: tuple) -> bool:
         if inked.any():
             px, py = sx[inked], sy[inked]
             values = ink[py, px]
-            inked[inked] = values > np.percentile(values, GRAIN) + _level(FAINT)
+            paper = np.partition(values, len(values) * GRAIN // 100)[len(values) * GRAIN // 100]  # GRAIN percentile
+            inked[inked] = values > int(paper) + _level(FAINT)
         beyond = ~inside[:, offsets.size // 2]  # past the frame's edge, where the line may go on unseen
         went = inked.any(axis=1) | beyond
         if not went[:max(2, int(FROM_END * len(steps)))].all() or np.count_nonzero(went) < UNBROKEN * len(steps):
