@@ -40,7 +40,8 @@ from edge_infer.recognizer import DigitRecognizer
 FIELDS = ("path", "width", "height", "numbers", "detections", "ms", "error")
 GLOB = set("*?[")
 CHECKPOINT = 500  # Parquet output is rewritten (atomically) after this many new records, and at the end
-RAY_BATCH = 16  # images per Ray Data batch: each batch costs Ray about 20 ms (4 gave 22% fewer images/s than 16 on 2 actors), and 16 still streams records out and ends with actors evenly loaded
+RAY_BATCH = 16  # images per Ray Data batch: each batch costs Ray some milliseconds (with 4, digits-bench --batch
+# gave Ray 24% fewer images/s than local workers; with 16, 9%), and 16 still streams records out as they finish
 RAY_EXTRA = "install the Ray engine with: pip install 'edge-digits[ray]'"
 
 

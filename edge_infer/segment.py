@@ -11,7 +11,7 @@ Each step is a small function so it can be inspected on its own (``layers`` runs
    lines, which go too;
 4. ``ink_mask``: a low threshold that keeps faint strokes;
 5. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
-   one digit merged, specks, box sides and long strokes dropped.
+   one digit merged, specks, box sides, long strokes and pieces of longer lines dropped.
 """
 
 from __future__ import annotations
@@ -404,9 +404,9 @@ def _straight(rect: tuple) -> bool:
 
 def _goes_on(ink: np.ndarray, rect: tuple) -> bool:
     """Whether the straight stroke whose tightest rotated box is ``rect`` (as OpenCV gives it) in the uint8 ``ink``
-    map is a piece of a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the GRAIN percentile
-    of the ink there) lies on UNBROKEN of the steps along its axis, within its breadth of the axis plus a
-    widening of BEND per step. A torn sheet's edge and its shadow come and go along their length, and their
+    map is a piece of a longer line: past each of its ends, for ONWARD of its length, faint ink (FAINT above the
+    GRAIN percentile of the ink there) lies on UNBROKEN of the steps along its axis, within its breadth of the
+    axis plus a widening of BEND per step. A torn sheet's edge and its shadow come and go along their length, and their
     darker stretches are straight bars like 1s; a 1 ends in paper. The line must go on from the stroke's end,
     unbroken over the first FROM_END of the way: a line crossing past a 1's end, as a table's rule above it,
     is no continuation. Steps past the frame's edge count as going on."""
