@@ -121,9 +121,9 @@ def test_handheld_truth_is_inside_each_frame_and_repeatable(clip):
 
 @pytest.mark.slow
 def test_tracking_steadies_the_reading_of_a_clip(rec):
-    """On a clip where frame-by-frame reading flickers (seed 2, 90 frames: 4 flips, reads_right 0.946), the
-    tracked reading flips less and is right more often (measured 2 flips and 0.962: regression alarms)."""
-    clip = HandheldGenerator(seed=2).clip(frames=90)
+    """On a clip where frame-by-frame reading flickers (seed 3, 90 frames: 2 flips, reads_right 0.958), the
+    tracked reading flips less and is right more often (measured 0 flips and 0.990: regression alarms)."""
+    clip = HandheldGenerator(seed=3).clip(frames=90)
     raw, tracked = measure_clip(rec, clip, track=False), measure_clip(rec, clip, track=True)
     assert tracked["flips"] < raw["flips"]
     assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.95
