@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol, Sequence, TypeVar
+from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
 Box = tuple[int, int, int, int]
 
@@ -87,12 +87,15 @@ def iou(a: Box, b: Box) -> float:
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def match(truth: list[Box], found: list[Box], threshold: float = 0.5) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching of boxes by IoU >= threshold; returns (truth index, found index) pairs."""
-    pairs = sorted(((iou(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
+def match(truth: list[Box], found: list[Box], threshold: float = 0.5,
+          score: Callable[[Box, Box], float] | None = None) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching of boxes by ``score`` (default: IoU) >= threshold; returns (truth index, found
+    index) pairs."""
+    score = score or iou
+    pairs = sorted(((score(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
     used_t, used_f, out = set(), set(), []
-    for score, i, j in pairs:
-        if score < threshold:
+    for value, i, j in pairs:
+        if value < threshold:
             break
         if i not in used_t and j not in used_f:
             used_t.add(i)

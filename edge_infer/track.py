@@ -19,12 +19,13 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8
-from edge_infer.group import Box, match
+from edge_infer.group import Box, iou, match
 from edge_infer.recognizer import Detection, Number
 
 MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view
 MAX_MISSED = 8  # frames a track lives on unseen, for a blurred or covered frame or two
-MATCH_IOU = 0.25  # a number continues a track when their boxes overlap this much after the motion
+MATCH_IOU = 0.25  # a number continues a track when their boxes overlap this much after the motion ...
+HELD = 0.6  # ... or when one box holds this much of the other: a number read a digit longer or shorter
 HISTORY = 15  # readings that vote
 DECAY = 0.9  # a reading's weight per frame of age
 SWITCH = 1.5  # another text is shown only when its support is this many times the shown text's
@@ -176,7 +177,7 @@ class Tracker:
         in [0, 1] (see ``frame_weight``); returns the numbers shown for it."""
         for track in self._tracks:
             _move(track.box, track.velocity)
-        pairs = match([tuple(t.box) for t in self._tracks], [n.box for n in numbers], MATCH_IOU)
+        pairs = match([tuple(t.box) for t in self._tracks], [n.box for n in numbers], MATCH_IOU, _continues)
         if numbers and self._tracks and not pairs:
             self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
         readings = [_reading(numbers[j], weight, size) for _, j in pairs]
@@ -229,6 +230,18 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
     whole = min(x, y, width - x - w, height - y - h) >= EDGE
     return _Reading(number.text, tuple(d.confidence for d in number.digits),
                     weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), whole)
+
+
+def _continues(track: Box, number: Box) -> float:
+    """How well the box of a reading continues a track's (predicted) box: their IoU, or MATCH_IOU when one holds
+    HELD of the other, as a number coming into view, or read with a digit more or less, does."""
+    overlap = iou(track, number)
+    if overlap >= MATCH_IOU:
+        return overlap
+    iw = min(track[0] + track[2], number[0] + number[2]) - max(track[0], number[0])
+    ih = min(track[1] + track[3], number[1] + number[3]) - max(track[1], number[1])
+    held = max(iw, 0) * max(ih, 0) >= HELD * min(track[2] * track[3], number[2] * number[3])
+    return MATCH_IOU if held else overlap
 
 
 def _motion(before, after) -> tuple[float, float]:

@@ -42,6 +42,16 @@ def test_a_number_is_shown_after_min_frames_and_dropped_after_max_missed(rec):
     assert tracker.observe([], 1.0, SIZE) == []
 
 
+def test_a_number_read_a_digit_longer_keeps_its_track(rec):
+    """A number coming into view at the frame's edge is read as its first digit, then whole: the whole reading
+    overlaps the first too little (IoU 0.2) but holds it, so it continues that track rather than starting one
+    that would be shown frames later (a handheld clip's 14 at the top edge was)."""
+    tracker = Tracker(rec)
+    first = [tracker.observe([_number("1", x=100)], 1.0, SIZE) for _ in range(MIN_FRAMES)][-1]
+    whole = tracker.observe([_number("1425", x=100)], 1.0, SIZE)
+    assert [t.id for t in whole] == [first[0].id] and whole[0].box[2] > 100  # the track took the whole box
+
+
 def test_a_number_leaving_the_frame_is_dropped(rec):
     tracker = Tracker(rec)
     for x in range(100, 640, 60):  # moving right at 60 px per frame, then out of view
