@@ -77,14 +77,17 @@ def runs(line: Sequence[T], gap: float = GAP) -> list[list[T]]:
     return out
 
 
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
+def intersection(a: Box, b: Box) -> float:
+    """The area two (x, y, w, h) boxes share (0 when they do not meet)."""
     iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
     ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+    return iw * ih if iw > 0 and ih > 0 else 0
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    inter = intersection(a, b)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter) if inter else 0.0
 
 
 def match(truth: list[Box], found: list[Box], threshold: float = 0.5,

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8
-from edge_infer.group import Box, iou, match
+from edge_infer.group import Box, intersection, iou, match
 from edge_infer.recognizer import Detection, Number
 
 MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view
@@ -238,9 +238,7 @@ def _continues(track: Box, number: Box) -> float:
     overlap = iou(track, number)
     if overlap >= MATCH_IOU:
         return overlap
-    iw = min(track[0] + track[2], number[0] + number[2]) - max(track[0], number[0])
-    ih = min(track[1] + track[3], number[1] + number[3]) - max(track[1], number[1])
-    held = max(iw, 0) * max(ih, 0) >= HELD * min(track[2] * track[3], number[2] * number[3])
+    held = intersection(track, number) >= HELD * min(track[2] * track[3], number[2] * number[3])
     return MATCH_IOU if held else overlap
 
 
