@@ -260,8 +260,9 @@ class PageGenerator(SceneGenerator):
         sheet = np.zeros((h, w), np.uint8)
         cv2.fillPoly(sheet, [np.round(np.concatenate(outline)).astype(np.int32)], 255, cv2.LINE_AA)
         sheet = sheet.astype(np.float32)[..., None] / 255
-        tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175), rng.uniform(180, 215)])  # dark (a
-        # keyboard), mid-grey, or light, a shade off the paper, where the sheet shows by its edge's shadow alone
+        # a dark desk (or a keyboard), a mid-grey one, or a light one a shade off the paper, where the sheet
+        # shows by its edge's shadow alone
+        tone = rng.choice([rng.uniform(35, 90), rng.uniform(120, 175), rng.uniform(180, 215)])
         desk = tone + rng.uniform(-20, 20, 3).astype(np.float32) \
             + cv2.GaussianBlur(rng.normal(0, 12, (h, w)).astype(np.float32), (0, 0), 3)[..., None]
         if tone < 100 and rng.random() < 0.6:
