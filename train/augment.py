@@ -14,10 +14,12 @@ from edge_infer.crop import fit_mnist
 
 _CENTRE = (INPUT_SIZE / 2 - 0.5, INPUT_SIZE / 2 - 0.5)
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2))
+MOTION = 0.2  # of the images not blurred out of focus are blurred along the motion of a handheld camera
 
 
 def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One random variant of a uint8 (28, 28) digit: shift, rotation, scale, shear, stroke width, blur, noise.
+    """One random variant of a uint8 (28, 28) digit: shift, rotation, scale, shear, stroke width, blur (as of
+    focus, or along a line, as of a moving camera), noise.
 
     Returns float32 (28, 28) in [0, 1].
     """
@@ -36,10 +38,21 @@ def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = out.astype(np.float32) / 255.0
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.0))
+    elif rng.random() < MOTION:
+        out = _motion_blur(out, int(rng.integers(3, 6)), rng.uniform(0, 180))
     out *= rng.uniform(0.75, 1.0)  # ink that does not quite saturate
     if rng.random() < 0.3:
         out += rng.normal(0.0, rng.uniform(0.01, 0.06), out.shape).astype(np.float32)
     return np.clip(out, 0.0, 1.0)
+
+
+def _motion_blur(image: np.ndarray, length: int, angle: float) -> np.ndarray:
+    """``image`` (float32 (28, 28)) smeared along a line ``length`` px long at ``angle`` degrees."""
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    centre = ((length - 1) / 2, (length - 1) / 2)
+    kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D(centre, angle, 1.0), (length, length))
+    return cv2.filter2D(image, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
 def _mnist_ink(image: np.ndarray) -> np.ndarray:
@@ -101,10 +114,12 @@ def _rule_piece(rng: np.random.Generator) -> np.ndarray:
     thick = int(rng.integers(2, 9))
     a, b = int(rng.integers(4, 20)), int(rng.integers(44, 60))
     shape = rng.integers(5)
-    if shape == 0:  # a box, sometimes open on one side
-        cv2.rectangle(canvas, (a, a), (b, b), 1.0, thick)
+    if shape == 0:  # a box, sometimes open on one side: square, or flat as a form's field or tick box (a tall
+        # narrow one is left out: a 0 may be written so)
+        bottom = b if rng.random() < 0.5 else a + int((b - a) * rng.uniform(0.3, 0.75))
+        cv2.rectangle(canvas, (a, a), (b, bottom), 1.0, thick)
         if rng.random() < 0.4:
-            canvas[a + thick:b - thick, b - thick:b + thick] = 0
+            canvas[a + thick:bottom - thick, b - thick:b + thick] = 0
     elif shape == 1:  # a corner
         cv2.line(canvas, (a, a), (a, b), 1.0, thick)
         cv2.line(canvas, (a, b), (b, b), 1.0, thick)
@@ -154,9 +169,9 @@ def non_digit(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     elif pick < 0.55:
         text = glyphs.LETTERS + glyphs.SYMBOLS
         ink = glyphs.render(text[rng.integers(len(text))], 48, rng, kind="printed", stroke=stroke)
-    elif pick < 0.62:
+    elif pick < 0.65:
         ink = _rule_piece(rng)
-    elif pick < 0.75:
+    elif pick < 0.77:
         ink = _mark(rng)
     elif pick < 0.9:
         ink = _pair(images, rng)[0]
