@@ -35,7 +35,8 @@ SHARP = 1070.0  # variance of the Laplacian of a sharp frame so sampled; blurrie
 # quarter of its cost: sampling without averaging keeps the fine detail that blur takes away)
 EDGE = 3  # a number whose box comes this close (px) to the frame's edge may be cut off by it ...
 EDGE_WEIGHT = 0.1  # ... so its reading counts this much
-COMPLETE = 0.85  # a reading narrower (width / height) than this share of the track's widest one misses a digit
+COMPLETE = 0.85  # a reading narrower (width / height) than this share of the number read whole misses a digit; one
+# shorter or taller than this share (or its inverse) of it is a piece of it, or more than it
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class _Reading:
     confidences: tuple[float, ...]
     weight: float
     aspect: float  # width / height of the number's box
+    height: float  # of the number's box, px
     whole: bool  # clear of the frame's edges
 
 
@@ -106,13 +108,21 @@ class _Track:
     voted: tuple[str, float] | None = None  # the vote of these readings: the same until one joins them (decay
     # scales every weight alike)
 
-    def widest(self) -> float:
-        """The largest width / height of the track's readings clear of the frame's edges (0.0 if none)."""
-        return max((r.aspect for r in self.readings if r.whole), default=0.0)
+    def size(self) -> tuple[float, float]:
+        """The number's size read whole: (height px, width / height), the median height of the track's readings
+        clear of the frame's edges and the widest of those about that tall (``_about``); (0.0, 0.0) if none."""
+        whole = [r for r in self.readings if r.whole]
+        if not whole:
+            return 0.0, 0.0
+        height = median(r.height for r in whole)
+        return height, max((r.aspect for r in whole if _about(r.height, height)), default=0.0)
 
-    def misses_digits(self, reading: _Reading) -> bool:
-        """Whether ``reading`` is narrower than COMPLETE x the track's widest whole reading: a digit short."""
-        return reading.aspect < COMPLETE * self.widest()
+    def odd_size(self, reading: _Reading, size: tuple[float, float] | None = None) -> bool:
+        """Whether ``reading`` is not the whole number alone: not about its height (a piece of a digit, as when a
+        5's bar comes apart from its bowl, or a neighbour joined on above or below), or narrower than COMPLETE x
+        its width for that height (a digit short). ``size`` is ``size()``, if known."""
+        height, aspect = size or self.size()
+        return bool(height) and (not _about(reading.height, height) or reading.aspect < COMPLETE * aspect)
 
     def add(self, reading: _Reading) -> None:
         self.readings.append(reading)
@@ -121,14 +131,14 @@ class _Track:
     def vote(self) -> tuple[str, float]:
         """The digit-by-digit vote: (text, share of the weighted readings that agree with it).
 
-        Readings that miss a digit (narrower than COMPLETE x the widest whole reading: the number was entering
-        the view, or a digit was lost) do not vote. The length with the most weight wins, then the digit with
+        Readings that are not the whole number alone (``odd_size``: it was entering the view, a digit or part of
+        one was lost, or a neighbour joined on) do not vote. The length with the most weight wins, then the digit with
         the most weight x confidence at each position. A text other than the shown one replaces it only when
         the evidence where they differ (their lengths' weights, or their digits' scores at the differing
         positions) is SWITCH times the shown one's.
         """
-        least = COMPLETE * self.widest()
-        readings = [r for r in self.readings if r.aspect >= least] or list(self.readings)
+        size = self.size()
+        readings = [r for r in self.readings if not self.odd_size(r, size)] or list(self.readings)
         total = sum(r.weight for r in readings)
         by_length: dict[int, float] = {}
         for r in readings:
@@ -181,7 +191,7 @@ class Tracker:
         if numbers and self._tracks and not pairs:
             self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
         readings = [_reading(numbers[j], weight, size) for _, j in pairs]
-        whole = [not self._tracks[i].misses_digits(r) for (i, _), r in zip(pairs, readings)]
+        whole = [not self._tracks[i].odd_size(r) for (i, _), r in zip(pairs, readings)]
         moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
         seen = [m for m, w in zip(moves, whole) if w]  # a reading short of a digit is off centre: no motion of its own
         shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
@@ -229,7 +239,12 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
     height, width = size
     whole = min(x, y, width - x - w, height - y - h) >= EDGE
     return _Reading(number.text, tuple(d.confidence for d in number.digits),
-                    weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), whole)
+                    weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), float(h), whole)
+
+
+def _about(height: float, typical: float) -> bool:
+    """Whether ``height`` is within COMPLETE of ``typical``, either way."""
+    return COMPLETE * typical <= height <= typical / COMPLETE
 
 
 def _continues(track: Box, number: Box) -> float:

@@ -93,6 +93,20 @@ def test_a_reading_missing_a_digit_keeps_the_whole_box(rec):
     assert "".join(str(d.digit) for d in shown[0].digits) == "15"
 
 
+def test_a_piece_of_a_digit_neither_takes_the_box_nor_stops_the_whole_reading(rec):
+    """A handheld clip's 5 came apart in some frames, its bar read alone as a 5 in a box half as tall and wider for
+    its height. That piece must not become the track's box (the shown box then missed the number), nor set the
+    width that later whole readings are measured against (they were then taken for a digit short, for frames)."""
+    tracker = Tracker(rec)
+    for step in range(4):
+        whole = tracker.observe([_number("5", x=100 + 2 * step, height=40)], 1.0, SIZE)
+    bar = Number("5", (108, 200, 24, 18), (Detection((108, 200, 24, 18), 5, 0.95),), 0.95)
+    shown = tracker.observe([bar], 1.0, SIZE)
+    assert shown[0].id == whole[0].id and shown[0].box[3] == 40  # the box moved as predicted, kept its height
+    shown = tracker.observe([_number("5", x=112, height=40)], 1.0, SIZE)
+    assert shown[0].box == (112, 200, 24, 40)  # the next whole reading takes the box again
+
+
 def test_a_reading_short_of_a_digit_does_not_move_the_others(rec):
     """The frame's common motion, which carries the numbers missed in a frame, comes from whole readings only:
     a number read a digit short is off centre, and would drag the missed ones along."""
