@@ -12,7 +12,7 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``words``: handwritten words and numbers on the same lines;
 - ``math``: sums with x, +, =, brackets and raised powers between the digits;
 - ``marks``: X marks and ticks in an answer grid, beside numbers;
-- ``print``: printed text lines beside handwritten numbers;
+- ``print``: printed text lines beside handwritten numbers, some ending in an empty field or tick box;
 - ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers;
 - ``desk``: a torn or cut sheet lying on a desk, lighter or darker than the paper, so that the
   photo shows the sheet's edges and its shadow, with the thin line the edge casts, darker in
@@ -399,7 +399,18 @@ class PageGenerator(SceneGenerator):
                 while x < w - 150:
                     x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height,
                                    kind="printed") + int(height * 0.6)
+                if rng.random() < 0.5:
+                    self._field(paper, x, y, height)
             y += int(height * rng.uniform(1.6, 2.4))
+
+    def _field(self, paper, x: int, y: int, height: int) -> None:
+        """An empty printed box after a caption, flat as a form's fields and tick boxes are."""
+        rng = self.rng
+        tall = int(height * rng.uniform(0.8, 1.4))
+        wide = int(tall * rng.uniform(1.5, 3.0))
+        layer = np.zeros(paper.shape[:2], np.uint8)
+        self._rect(layer, (min(x, paper.shape[1] - wide - 10), y, wide, tall), int(rng.integers(1, 3)), 0.0)
+        paper[:] = _blend(paper, layer.astype(np.float32) / 255, np.float32(PRINT))
 
     def _show_through(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]

@@ -14,7 +14,7 @@ from edge_infer.errors import InputError
 from edge_infer.group import Box
 from edge_infer.model import OnnxModel
 from edge_infer.segment import MIN_HEIGHT, segment
-from edge_infer.split import split
+from edge_infer.split import SURE, split
 
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
 WIDEST = 1.5  # no digit is wider than this for its height: a wider glyph that did not split is a dash or a box
@@ -182,7 +182,8 @@ class DigitRecognizer:
         glyphs = self.glyphs(frame)
         wordy = context.in_words(glyphs, self.min_confidence)
         detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs)
-                      if g.confidence >= self.min_confidence and i not in wordy and g.box[2] <= WIDEST * g.box[3]]
+                      if g.confidence >= (self.min_confidence if g.box[2] <= WIDEST * g.box[3] else max(self.min_confidence, SURE))
+                      and i not in wordy]
         return [d for line in group.lines(detections, raised=True) for d in line]  # a power after its base
 
     def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:

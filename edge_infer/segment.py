@@ -265,16 +265,11 @@ def _walls(mask: np.ndarray, height: float) -> np.ndarray:
 
 def _depths(links: np.ndarray) -> np.ndarray:
     """How deep each contour of a RETR_TREE hierarchy is nested: 0 for outer boundaries, 1 for their holes, ..."""
-    depth = np.full(len(links), -1, np.int32)
-    for index in range(len(links)):
-        chain = []
-        while index >= 0 and depth[index] < 0:
-            chain.append(index)
-            index = links[index][3]
-        base = depth[index] if index >= 0 else -1
-        for member in reversed(chain):
-            base += 1
-            depth[member] = base
+    depth = np.zeros(len(links), np.int32)
+    above = links[:, 3].copy()  # each contour's ancestor being counted, -1 past the outermost
+    while (inside := above >= 0).any():
+        depth += inside
+        above[inside] = links[above[inside], 3]
     return depth
 
 

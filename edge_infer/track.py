@@ -34,7 +34,8 @@ SHARP = 1070.0  # variance of the Laplacian of a sharp frame so sampled; blurrie
 # (calibrated on handheld clips to weigh frames as the Laplacian of a 320 px area-averaged copy did, at a
 # quarter of its cost: sampling without averaging keeps the fine detail that blur takes away)
 EDGE = 3  # a number whose box comes this close (px) to the frame's edge may be cut off by it ...
-EDGE_WEIGHT = 0.1  # ... so its reading counts this much
+EDGE_WEIGHT = 0.1  # ... so its reading counts this much in the vote, unless it is wider than the number read clear of
+# the edge (COMPLETE): a cut takes digits away, it never adds one, so the part read clear of the edge was not all
 COMPLETE = 0.85  # a reading narrower (width / height) than this share of the number read whole misses a digit; one
 # shorter or taller than this share (or its inverse) of it is a piece of it, or more than it
 
@@ -115,7 +116,7 @@ class _Track:
         if not whole:
             return 0.0, 0.0
         height = median(r.height for r in whole)
-        return height, max((r.aspect for r in whole if _about(r.height, height)), default=0.0)
+        return height, max((r.aspect for r in self.readings if _about(r.height, height)), default=0.0)
 
     def odd_size(self, reading: _Reading, size: tuple[float, float] | None = None) -> bool:
         """Whether ``reading`` is not the whole number alone: not about its height (a piece of a digit, as when a
@@ -139,18 +140,20 @@ class _Track:
         """
         size = self.size()
         readings = [r for r in self.readings if not self.odd_size(r, size)] or list(self.readings)
-        total = sum(r.weight for r in readings)
+        counts = [r.weight if r.whole or r.aspect * COMPLETE > size[1] > 0 else r.weight * EDGE_WEIGHT
+                  for r in readings]  # a reading at the edge counts little, unless it shows more than one within it
+        total = sum(counts)
         by_length: dict[int, float] = {}
-        for r in readings:
-            by_length[len(r.text)] = by_length.get(len(r.text), 0.0) + r.weight
+        for r, count in zip(readings, counts):
+            by_length[len(r.text)] = by_length.get(len(r.text), 0.0) + count
         length = max(by_length, key=by_length.get)
         scores = [[0.0] * 10 for _ in range(length)]  # plain floats: a few dozen additions, cheaper than numpy's
         weights = [[0.0] * 10 for _ in range(length)]  # the same without the confidences, for the agreement
-        for r in readings:
+        for r, count in zip(readings, counts):
             if len(r.text) == length:
                 for score, weight, digit, confidence in zip(scores, weights, r.text, r.confidences):
-                    score[ord(digit) - 48] += r.weight * confidence
-                    weight[ord(digit) - 48] += r.weight
+                    score[ord(digit) - 48] += count * confidence
+                    weight[ord(digit) - 48] += count
         best = "".join(str(max(range(10), key=position.__getitem__)) for position in scores)
         shown = self.shown
         if shown and shown != best:
@@ -162,7 +165,7 @@ class _Track:
                     < SWITCH * sum(scores[i][ord(shown[i]) - 48] for i in differ)
             best = shown if keep else best
         if len(best) != length:  # the shown text kept its length: count its agreement afresh
-            agree = sum(r.weight * sum(a == b for a, b in zip(r.text, best)) for r in readings
+            agree = sum(count * sum(a == b for a, b in zip(r.text, best)) for r, count in zip(readings, counts)
                         if len(r.text) == len(best))
         else:
             agree = sum(weight[ord(digit) - 48] for weight, digit in zip(weights, best))
@@ -234,12 +237,13 @@ class Tracker:
 
 
 def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
-    """A frame's reading of a number with its vote weight: frame weight x confidence, less at the frame's edge."""
+    """A frame's reading of a number with its vote weight, frame weight x confidence (less at the frame's edge: see
+    ``_Track.vote``)."""
     x, y, w, h = number.box
     height, width = size
     whole = min(x, y, width - x - w, height - y - h) >= EDGE
     return _Reading(number.text, tuple(d.confidence for d in number.digits),
-                    weight * number.confidence * (1.0 if whole else EDGE_WEIGHT), w / max(h, 1), float(h), whole)
+                    weight * number.confidence, w / max(h, 1), float(h), whole)
 
 
 def _about(height: float, typical: float) -> bool:

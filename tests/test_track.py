@@ -80,6 +80,19 @@ def test_a_reading_missing_a_digit_does_not_vote(rec):
     assert [t.text for t in shown] == ["1454"]
 
 
+def test_a_number_growing_into_view_at_the_edge_is_shown_whole_at_once(rec):
+    """A number coming into view read as "74" clear of the frame's edge, then as "743" touching it: a cut takes
+    digits away and never adds one, so the edge's reading counts in full and "743" is shown from its second frame,
+    not only once the number is clear of the edge (on a handheld clip, each such number flipped)."""
+    tracker = Tracker(rec)
+    for _ in range(12):
+        tracker.observe([_number("74", x=SIZE[1] - 58)], 1.0, SIZE)  # 4 px clear of the edge
+    shown = [tracker.observe([_number("743", x=SIZE[1] - 84)], 1.0, SIZE) for _ in range(2)]
+    assert [t.text for t in shown[-1]] == ["743"]
+    cut = tracker.observe([_number("43", x=SIZE[1] - 54)], 1.0, SIZE)  # and a reading cut shorter by the edge
+    assert [t.text for t in cut] == ["743"]
+
+
 def test_a_reading_missing_a_digit_keeps_the_whole_box(rec):
     """Once a number was read whole, a frame that reads it a digit short (its 1 lost, say) moves the track's box
     as predicted instead of shrinking it to the part read: the shown number keeps its text, box and digits."""

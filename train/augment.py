@@ -14,12 +14,10 @@ from edge_infer.crop import fit_mnist
 
 _CENTRE = (INPUT_SIZE / 2 - 0.5, INPUT_SIZE / 2 - 0.5)
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2))
-MOTION = 0.2  # of the images not blurred out of focus are blurred along the motion of a handheld camera
 
 
 def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One random variant of a uint8 (28, 28) digit: shift, rotation, scale, shear, stroke width, blur (as of
-    focus, or along a line, as of a moving camera), noise.
+    """One random variant of a uint8 (28, 28) digit: shift, rotation, scale, shear, stroke width, blur, noise.
 
     Returns float32 (28, 28) in [0, 1].
     """
@@ -38,21 +36,10 @@ def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = out.astype(np.float32) / 255.0
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.0))
-    elif rng.random() < MOTION:
-        out = _motion_blur(out, int(rng.integers(3, 6)), rng.uniform(0, 180))
     out *= rng.uniform(0.75, 1.0)  # ink that does not quite saturate
     if rng.random() < 0.3:
         out += rng.normal(0.0, rng.uniform(0.01, 0.06), out.shape).astype(np.float32)
     return np.clip(out, 0.0, 1.0)
-
-
-def _motion_blur(image: np.ndarray, length: int, angle: float) -> np.ndarray:
-    """``image`` (float32 (28, 28)) smeared along a line ``length`` px long at ``angle`` degrees."""
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0
-    centre = ((length - 1) / 2, (length - 1) / 2)
-    kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D(centre, angle, 1.0), (length, length))
-    return cv2.filter2D(image, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
 def _mnist_ink(image: np.ndarray) -> np.ndarray:
