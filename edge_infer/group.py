@@ -13,6 +13,7 @@ class _Boxed(Protocol):
 
 T = TypeVar("T", bound=_Boxed)
 
+LEVEL = 0.3  # a box joins a line whose last box overlaps this share of the smaller one's height at least
 GAP = 0.9  # digits closer than GAP x their height belong to one number
 SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
 RAISED = 0.75  # a box at most this tall for a line may be a power raised above it ...
@@ -30,24 +31,30 @@ def union(boxes: Iterable[Box]) -> Box:
 def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
     """Split boxes into text lines, top to bottom, each sorted left to right.
 
-    A box joins the line whose vertical extent overlaps at least half of its own height. Then,
-    with ``raised``, a line of up to POWER boxes RAISED small for the line below it, sitting just
+    Boxes are taken left to right; each joins the line whose last box (its right end so far)
+    overlaps it most in height, by at least half the smaller one's height. A line may so slope
+    or bend, and a tall glyph cannot draw in the writing above and below the rest of its line.
+    Then, with ``raised``, a line of up to POWER boxes RAISED small for the line below it, sitting just
     above that line or on its upper half, right of its start and at most half its height past its
     end, joins it in reading order: a power (which is still a number of its own: ``runs`` splits
     lines at changes of size).
     """
     rows: list[list[T]] = []
-    spans: list[list[int]] = []  # each row's left, top, right and bottom, kept as it grows
-    for item in sorted(items, key=lambda d: d.box[1] + d.box[3] / 2):
+    for item in sorted(items, key=lambda d: d.box[0]):
         x, y, w, h = item.box
-        for row, span in zip(rows, spans):
-            if min(span[3], y + h) - max(span[1], y) >= 0.5 * min(h, span[3] - span[1]):
-                row.append(item)
-                span[:] = min(span[0], x), min(span[1], y), max(span[2], x + w), max(span[3], y + h)
-                break
-        else:
+        best, most = None, 0.0
+        for row in rows:
+            _, ly, _, lh = row[-1].box
+            overlap = (min(ly + lh, y + h) - max(ly, y)) / max(min(h, lh), 1)
+            if overlap >= LEVEL and overlap > most:
+                best, most = row, overlap
+        if best is None:
             rows.append([item])
-            spans.append([x, y, x + w, y + h])
+        else:
+            best.append(item)
+    rows.sort(key=lambda row: min(d.box[1] + d.box[3] / 2 for d in row))
+    spans = [[x, y, x + w, y + h] for x, y, w, h in (union(d.box for d in row) for row in rows)]  # left, top,
+    # right and bottom
     for i in reversed(range(len(rows)) if raised else ()):  # the lowest first: a line takes every one above it
         left, top, right, bottom = spans[i]
         for j, (l2, t2, r2, b2) in enumerate(spans):

@@ -426,9 +426,14 @@ class PageGenerator(SceneGenerator):
 
 
 def measure_pages(recognizer, generator: PageGenerator, pages: int) -> dict[str, dict]:
-    """Read ``pages`` pages of each layout; the metrics of each (as ``Tally.metrics``) and of all (``"all"``)."""
+    """Read ``pages`` pages of each layout; the metrics of each (as ``Tally.metrics``) and of all (``"all"``).
+
+    Each layout's pages come from a random stream of its own, spawned from the generator's (which is left on the
+    last), so that a change to how one layout is drawn leaves the pages of the others as they were.
+    """
     tallies = {}
-    for layout in LAYOUTS:
+    for layout, stream in zip(LAYOUTS, generator.rng.spawn(len(LAYOUTS))):
+        generator.rng = stream
         tallies[layout] = Tally()
         for _ in range(pages):
             tallies[layout].add(recognizer, generator.page(layout))

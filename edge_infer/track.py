@@ -36,8 +36,8 @@ SHARP = 1070.0  # variance of the Laplacian of a sharp frame so sampled; blurrie
 EDGE = 3  # a number whose box comes this close (px) to the frame's edge may be cut off by it ...
 EDGE_WEIGHT = 0.1  # ... so its reading counts this much in the vote, unless it is wider than the number read clear of
 # the edge (COMPLETE): a cut takes digits away, it never adds one, so the part read clear of the edge was not all
-COMPLETE = 0.85  # a reading narrower (width / height) than this share of the number read whole misses a digit; one
-# shorter or taller than this share (or its inverse) of it is a piece of it, or more than it
+COMPLETE = 0.85  # a reading shorter, or narrower (width / height), than this share of the number read whole misses
+# part of it
 
 
 @dataclass(frozen=True)
@@ -111,19 +111,20 @@ class _Track:
 
     def size(self) -> tuple[float, float]:
         """The number's size read whole: (height px, width / height), the median height of the track's readings
-        clear of the frame's edges and the widest of those about that tall (``_about``); (0.0, 0.0) if none."""
+        clear of the frame's edges, and the widest of its readings (at the edge or not) not much shorter than that
+        (COMPLETE); (0.0, 0.0) if no reading is clear of the edges."""
         whole = [r for r in self.readings if r.whole]
         if not whole:
             return 0.0, 0.0
         height = median(r.height for r in whole)
-        return height, max((r.aspect for r in self.readings if _about(r.height, height)), default=0.0)
+        return height, max((r.aspect for r in self.readings if r.height >= COMPLETE * height), default=0.0)
 
-    def odd_size(self, reading: _Reading, size: tuple[float, float] | None = None) -> bool:
-        """Whether ``reading`` is not the whole number alone: not about its height (a piece of a digit, as when a
-        5's bar comes apart from its bowl, or a neighbour joined on above or below), or narrower than COMPLETE x
-        its width for that height (a digit short). ``size`` is ``size()``, if known."""
+    def misses_part(self, reading: _Reading, size: tuple[float, float] | None = None) -> bool:
+        """Whether ``reading`` misses part of the number: it is shorter than COMPLETE x its height (a piece of a
+        digit, as when a 5's bar comes apart from its bowl), or narrower than COMPLETE x its width (a digit
+        short). ``size`` is ``size()``, if known."""
         height, aspect = size or self.size()
-        return bool(height) and (not _about(reading.height, height) or reading.aspect < COMPLETE * aspect)
+        return reading.height < COMPLETE * height or reading.aspect < COMPLETE * aspect
 
     def add(self, reading: _Reading) -> None:
         self.readings.append(reading)
@@ -132,14 +133,14 @@ class _Track:
     def vote(self) -> tuple[str, float]:
         """The digit-by-digit vote: (text, share of the weighted readings that agree with it).
 
-        Readings that are not the whole number alone (``odd_size``: it was entering the view, a digit or part of
-        one was lost, or a neighbour joined on) do not vote. The length with the most weight wins, then the digit with
+        Readings that miss part of the number (``misses_part``: it was entering the view, or a digit or part of
+        one was lost) do not vote. The length with the most weight wins, then the digit with
         the most weight x confidence at each position. A text other than the shown one replaces it only when
         the evidence where they differ (their lengths' weights, or their digits' scores at the differing
         positions) is SWITCH times the shown one's.
         """
         size = self.size()
-        readings = [r for r in self.readings if not self.odd_size(r, size)] or list(self.readings)
+        readings = [r for r in self.readings if not self.misses_part(r, size)] or list(self.readings)
         counts = [r.weight if r.whole or r.aspect * COMPLETE > size[1] > 0 else r.weight * EDGE_WEIGHT
                   for r in readings]  # a reading at the edge counts little, unless it shows more than one within it
         total = sum(counts)
@@ -194,17 +195,20 @@ class Tracker:
         if numbers and self._tracks and not pairs:
             self._tracks = []  # not one number continues: the view changed (a cut, or the camera turned away)
         readings = [_reading(numbers[j], weight, size) for _, j in pairs]
-        whole = [not self._tracks[i].odd_size(r) for (i, _), r in zip(pairs, readings)]
+        whole = [not self._tracks[i].misses_part(r) for (i, _), r in zip(pairs, readings)]
         moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
-        seen = [m for m, w in zip(moves, whole) if w]  # a reading short of a digit is off centre: no motion of its own
+        steady = [w and _same_size(self._tracks[i].box, numbers[j].box) for (i, j), w in zip(pairs, whole)]
+        seen = [m for m, s in zip(moves, steady) if s]  # a reading short of a digit, or one that grew a digit, is
+        # off centre: no motion of its own
         shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
         # common motion, which moves the unmatched tracks too
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
-        for (i, j), (dx, dy), reading, complete in zip(pairs, moves, readings, whole):
+        for (i, j), (dx, dy), reading, complete, same in zip(pairs, moves, readings, whole, steady):
             track, number = self._tracks[i], numbers[j]
             if complete:  # one that lacks a digit keeps the box and motion predicted
-                vx, vy = track.velocity
-                track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion seen since
+                if same:
+                    vx, vy = track.velocity
+                    track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion since
                 track.box, track.number = [float(v) for v in number.box], number
             track.missed = 0
             track.seen += 1
@@ -246,11 +250,6 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
                     weight * number.confidence, w / max(h, 1), float(h), whole)
 
 
-def _about(height: float, typical: float) -> bool:
-    """Whether ``height`` is within COMPLETE of ``typical``, either way."""
-    return COMPLETE * typical <= height <= typical / COMPLETE
-
-
 def _continues(track: Box, number: Box) -> float:
     """How well the box of a reading continues a track's (predicted) box: their IoU, or MATCH_IOU when one holds
     HELD of the other, as a number coming into view, or read with a digit more or less, does."""
@@ -259,6 +258,13 @@ def _continues(track: Box, number: Box) -> float:
         return overlap
     held = intersection(track, number) >= HELD * min(track[2] * track[3], number[2] * number[3])
     return MATCH_IOU if held else overlap
+
+
+def _same_size(before, after) -> bool:
+    """Whether boxes ``before`` and ``after`` (x, y, w, h each) are within COMPLETE of each other's size, so that
+    the shift of their centres is motion, not growth."""
+    return COMPLETE * before[2] <= after[2] <= before[2] / COMPLETE and COMPLETE * before[3] <= after[3] <= \
+        before[3] / COMPLETE
 
 
 def _motion(before, after) -> tuple[float, float]:

@@ -273,6 +273,22 @@ def test_a_power_is_read_after_its_base(rec, mnist):
     assert sorted(n.text for n in rec.read_numbers(page)) == ["1", "2", "54"]
 
 
+def test_a_tall_glyph_does_not_draw_other_lines_into_its_own():
+    """Boxes of a handheld frame: a tall 7 at the left edge spans the height of two lines. A line joins boxes
+    through its last box, so "2189" beside the 7 is its line (and the "4" further right, a little lower, a number
+    of its own in it), while "58", level with the 7's top, is a line of its own: with the line's whole span, all
+    were one line, and the 4 below the 58 was read in it, "548"."""
+    from edge_infer.context import Glyph
+    from edge_infer.group import lines, runs
+
+    boxes = [(0, 183, 45, 85), (182, 251, 35, 34), (237, 247, 16, 36), (273, 244, 33, 35), (325, 242, 22, 35),
+             (471, 184, 30, 38), (517, 266, 18, 23), (520, 183, 29, 37)]
+    found = lines([Glyph(b, np.zeros(10, np.float32)) for b in boxes])
+    assert sorted([g.box[0] for g in line] for line in found) == [[0, 182, 237, 273, 325, 517], [471, 520]]
+    numbers = sorted([g.box[0] for g in run] for line in found for run in runs(line))
+    assert numbers == [[0], [182, 237, 273, 325], [471, 520], [517]]
+
+
 def test_lines_take_a_power_but_not_a_line_above():
     """Pure geometry: a small box just above a line's upper half, right of its start, joins it with ``raised``; a
     line of small writing above a line, or left of its start, does not."""
@@ -307,12 +323,14 @@ def test_glyph_height_and_working_scale(mnist):
     assert segment.glyph_height(np.zeros((100, 100), np.uint8)) == 0.0
 
 
-# Generated pages, seed 3, 6 of each layout: (recall, precision) measured, minus about 0.05. Measured with every
-# font scripts/setup.sh installs (more printed fonts than before: print precision 0.78, show-through recall 0.77).
-# Desk pages now show the sheet's edge line too, and light desks (desk measured 0.905, 0.950).
-PAGES = {"grid": (0.72, 0.92), "boxes": (0.80, 0.90), "table": (0.78, 0.85), "touching": (0.93, 0.95),
-         "pencil": (0.80, 0.88), "words": (0.73, 0.91), "math": (0.87, 0.89), "marks": (0.63, 0.88),
-         "print": (0.95, 0.73), "show-through": (0.72, 0.95), "desk": (0.85, 0.90), "all": (0.79, 0.89)}
+# Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
+# measured, minus about 0.05 (regression alarms). Measured: grid 0.770 0.956, boxes 0.760 0.983, table 0.866
+# 0.955, touching 0.869 1.0, pencil 0.909 0.962, words 0.614 0.673, math 0.976 0.943, marks 0.732 0.882, print
+# 1.0 0.912 (its empty fields, read as a 0 surely enough to be kept though wide), show-through 0.865 0.889,
+# desk 0.830 0.886, all 0.836 0.922.
+PAGES = {"grid": (0.72, 0.90), "boxes": (0.71, 0.93), "table": (0.81, 0.90), "touching": (0.82, 0.95),
+         "pencil": (0.86, 0.91), "words": (0.56, 0.62), "math": (0.92, 0.89), "marks": (0.68, 0.83),
+         "print": (0.95, 0.86), "show-through": (0.81, 0.84), "desk": (0.78, 0.83), "all": (0.79, 0.87)}
 
 
 def test_context_reads_digits_in_words_as_letters():

@@ -93,6 +93,19 @@ def test_a_number_growing_into_view_at_the_edge_is_shown_whole_at_once(rec):
     assert [t.text for t in cut] == ["743"]
 
 
+def test_a_number_read_whole_at_last_grows_its_box_without_moving_off(rec):
+    """A still number read as its "7" alone for frames, then whole as "7410" (taller too, as its 4 reaches lower):
+    the track takes the whole reading, and the shift of the box's centre, growth rather than motion, gives it no
+    velocity, so the box stays on the number when the next frame reads only part of it."""
+    tracker = Tracker(rec)
+    for _ in range(6):
+        tracker.observe([_number("7", x=100, height=40)], 1.0, SIZE)
+    grown = tracker.observe([_number("7410", x=100, height=48)], 1.0, SIZE)
+    assert [t.text for t in grown] == ["7410"]
+    later = tracker.observe([_number("10", x=160, height=48)], 1.0, SIZE)
+    assert [t.text for t in later] == ["7410"] and abs(later[0].box[0] - 100) <= 2
+
+
 def test_a_reading_missing_a_digit_keeps_the_whole_box(rec):
     """Once a number was read whole, a frame that reads it a digit short (its 1 lost, say) moves the track's box
     as predicted instead of shrinking it to the part read: the shown number keeps its text, box and digits."""
@@ -158,12 +171,12 @@ def test_handheld_truth_is_inside_each_frame_and_repeatable(clip):
 
 @pytest.mark.slow
 def test_tracking_steadies_the_reading_of_a_clip(rec):
-    """On a clip where frame-by-frame reading flickers (seed 3, 90 frames: 2 flips, reads_right 0.958), the
-    tracked reading flips less and is right more often (measured 0 flips and 0.990: regression alarms)."""
-    clip = HandheldGenerator(seed=3).clip(frames=90)
+    """On a clip where frame-by-frame reading flickers (seed 12, 90 frames: 11 flips, reads_right 0.908), the
+    tracked reading flips less and is right more often (measured 4 flips and 0.938: regression alarms)."""
+    clip = HandheldGenerator(seed=12).clip(frames=90)
     raw, tracked = measure_clip(rec, clip, track=False), measure_clip(rec, clip, track=True)
-    assert tracked["flips"] < raw["flips"]
-    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.95
+    assert tracked["flips"] <= 6 < raw["flips"]
+    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.92
     assert tracked["shown_within_3"] == 1.0
 
 

@@ -101,12 +101,10 @@ def _rule_piece(rng: np.random.Generator) -> np.ndarray:
     thick = int(rng.integers(2, 9))
     a, b = int(rng.integers(4, 20)), int(rng.integers(44, 60))
     shape = rng.integers(5)
-    if shape == 0:  # a box, sometimes open on one side: square, or flat as a form's field or tick box (a tall
-        # narrow one is left out: a 0 may be written so)
-        bottom = b if rng.random() < 0.5 else a + int((b - a) * rng.uniform(0.3, 0.75))
-        cv2.rectangle(canvas, (a, a), (b, bottom), 1.0, thick)
+    if shape == 0:  # a box, sometimes open on one side
+        cv2.rectangle(canvas, (a, a), (b, b), 1.0, thick)
         if rng.random() < 0.4:
-            canvas[a + thick:bottom - thick, b - thick:b + thick] = 0
+            canvas[a + thick:b - thick, b - thick:b + thick] = 0
     elif shape == 1:  # a corner
         cv2.line(canvas, (a, a), (a, b), 1.0, thick)
         cv2.line(canvas, (a, b), (b, b), 1.0, thick)
@@ -156,9 +154,9 @@ def non_digit(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     elif pick < 0.55:
         text = glyphs.LETTERS + glyphs.SYMBOLS
         ink = glyphs.render(text[rng.integers(len(text))], 48, rng, kind="printed", stroke=stroke)
-    elif pick < 0.65:
+    elif pick < 0.62:
         ink = _rule_piece(rng)
-    elif pick < 0.77:
+    elif pick < 0.75:
         ink = _mark(rng)
     elif pick < 0.9:
         ink = _pair(images, rng)[0]
