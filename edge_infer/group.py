@@ -40,18 +40,20 @@ def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
     lines at changes of size).
     """
     rows: list[list[T]] = []
+    ends: list[tuple[int, int]] = []  # top and bottom of each row's last box
     for item in sorted(items, key=lambda d: d.box[0]):
-        x, y, w, h = item.box
-        best, most = None, 0.0
-        for row in rows:
-            _, ly, _, lh = row[-1].box
-            overlap = (min(ly + lh, y + h) - max(ly, y)) / max(min(h, lh), 1)
+        _, y, _, h = item.box
+        best, most = -1, 0.0
+        for index, (top, bottom) in enumerate(ends):
+            overlap = (min(bottom, y + h) - max(top, y)) / max(min(h, bottom - top), 1)
             if overlap >= LEVEL and overlap > most:
-                best, most = row, overlap
-        if best is None:
+                best, most = index, overlap
+        if best < 0:
             rows.append([item])
+            ends.append((y, y + h))
         else:
-            best.append(item)
+            rows[best].append(item)
+            ends[best] = (y, y + h)
     rows.sort(key=lambda row: min(d.box[1] + d.box[3] / 2 for d in row))
     spans = [[x, y, x + w, y + h] for x, y, w, h in (union(d.box for d in row) for row in rows)]  # left, top,
     # right and bottom
