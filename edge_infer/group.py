@@ -32,7 +32,7 @@ def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
     """Split boxes into text lines, top to bottom, each sorted left to right.
 
     Boxes are taken left to right; each joins the line whose last box (its right end so far)
-    overlaps it most in height, by at least half the smaller one's height. A line may so slope
+    overlaps it most in height, by at least LEVEL of the smaller one's height. A line may so slope
     or bend, and a tall glyph cannot draw in the writing above and below the rest of its line.
     Then, with ``raised``, a line of up to POWER boxes RAISED small for the line below it, sitting just
     above that line or on its upper half, right of its start and at most half its height past its

@@ -17,7 +17,8 @@ from edge_infer.segment import MIN_HEIGHT, segment
 from edge_infer.split import SURE, split
 
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
-WIDEST = 1.5  # no digit is wider than this for its height: a wider glyph that did not split is a dash or a box
+WIDEST = 1.5  # a glyph wider than this for its height that did not split is mostly a dash or a box, seldom a wide
+# digit (a block capital's): it is kept only when read split.SURE
 INK = ("dark", "light")
 
 
@@ -176,14 +177,15 @@ class DigitRecognizer:
         """Every digit in a photo, scan or camera frame (BGR, grey or BGRA, any resolution), in reading order.
 
         Regions are found at a working scale chosen from the glyphs' size, touching digits are
-        split where the model reads the parts better than the whole, and digit-like glyphs
-        inside words are taken for letters.
+        split where the model reads the parts better than the whole, digit-like glyphs
+        inside words are taken for letters, and a glyph too wide for a digit is kept only when
+        the model is sure of it.
         """
         glyphs = self.glyphs(frame)
         wordy = context.in_words(glyphs, self.min_confidence)
-        detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs)
-                      if g.confidence >= (self.min_confidence if g.box[2] <= WIDEST * g.box[3] else max(self.min_confidence, SURE))
-                      and i not in wordy]
+        wide = max(self.min_confidence, SURE)  # the confidence a glyph wider than WIDEST needs
+        detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs) if i not in wordy
+                      and g.confidence >= (self.min_confidence if g.box[2] <= WIDEST * g.box[3] else wide)]
         return [d for line in group.lines(detections, raised=True) for d in line]  # a power after its base
 
     def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:
