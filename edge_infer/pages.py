@@ -387,6 +387,7 @@ class PageGenerator(SceneGenerator):
 
     def _print(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
+        fields = np.zeros((h, w), np.uint8)  # the empty fields and tick boxes, printed at the end in one go
         y = int(rng.integers(10, 40))
         while y < h - 60:
             height = int(rng.uniform(10, 22))
@@ -399,18 +400,12 @@ class PageGenerator(SceneGenerator):
                 while x < w - 150:
                     x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height,
                                    kind="printed") + int(height * 0.6)
-                if rng.random() < 0.5:
-                    self._field(paper, x, y, height)
+                if rng.random() < 0.5:  # an empty field or tick box after the caption, flat as they are
+                    tall = int(height * rng.uniform(0.8, 1.4))
+                    wide = int(tall * rng.uniform(1.5, 3.0))
+                    self._rect(fields, (min(x, w - wide - 10), y, wide, tall), int(rng.integers(1, 3)), 0.0)
             y += int(height * rng.uniform(1.6, 2.4))
-
-    def _field(self, paper, x: int, y: int, height: int) -> None:
-        """An empty printed box after a caption, flat as a form's fields and tick boxes are."""
-        rng = self.rng
-        tall = int(height * rng.uniform(0.8, 1.4))
-        wide = int(tall * rng.uniform(1.5, 3.0))
-        layer = np.zeros(paper.shape[:2], np.uint8)
-        self._rect(layer, (min(x, paper.shape[1] - wide - 10), y, wide, tall), int(rng.integers(1, 3)), 0.0)
-        paper[:] = _blend(paper, layer.astype(np.float32) / 255, np.float32(PRINT))
+        paper[:] = _blend(paper, fields.astype(np.float32) / 255, np.float32(PRINT))
 
     def _show_through(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
