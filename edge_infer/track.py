@@ -22,7 +22,9 @@ from edge_infer.crop import as_gray8
 from edge_infer.group import Box, intersection, iou, match
 from edge_infer.recognizer import Detection, Number
 
-MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view
+MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view ...
+SURE_FIRST = 0.9  # ... or at once, when its first reading is this sure of every digit, in a sharp frame (weight) and
+# clear of the frame's edges: a glimpse is what MIN_FRAMES guards against, and a glimpse is blurred, cut off or unsure
 MAX_MISSED = 8  # frames a track lives on unseen, for a blurred or covered frame or two
 MATCH_IOU = 0.25  # a number continues a track when their boxes overlap this much after the motion ...
 HELD = 0.6  # ... or when one box holds this much of the other: a number read a digit longer or shorter
@@ -106,6 +108,7 @@ class _Track:
     shown: str = ""
     seen: int = 0
     missed: int = 0
+    needs: int = MIN_FRAMES  # frames read before it is shown: 1 when its first reading was sure (SURE_FIRST)
     voted: tuple[str, float] | None = None  # the vote of these readings: the same until one joins them (decay
     # scales every weight alike)
 
@@ -202,6 +205,8 @@ class Tracker:
         # off centre: no motion of its own
         shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
         # common motion, which moves the unmatched tracks too
+        flow = _flow([(numbers[j].box, self._tracks[i].velocity, m) for (i, j), m, s in zip(pairs, moves, steady)
+                      if s])  # the camera's motion over the frame, which a new track starts with
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
         for (i, j), (dx, dy), reading, complete, same in zip(pairs, moves, readings, whole, steady):
             track, number = self._tracks[i], numbers[j]
@@ -221,15 +226,18 @@ class Tracker:
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
         for j, number in enumerate(numbers):
             if j not in matched_numbers:
-                track = _Track(self._next_id, [float(v) for v in number.box], number, seen=1)
-                track.add(_reading(number, weight, size))
+                reading = _reading(number, weight, size)
+                sure = reading.whole and weight >= SURE_FIRST and min(reading.confidences) >= SURE_FIRST
+                track = _Track(self._next_id, [float(v) for v in number.box], number, flow(number.box), seen=1,
+                               needs=1 if sure else MIN_FRAMES)
+                track.add(reading)
                 self._next_id += 1
                 self._tracks.append(track)
         shown = []
         for track in self._tracks:
             for reading in track.readings:
                 reading.weight *= DECAY
-            if track.seen < MIN_FRAMES:
+            if track.seen < track.needs:
                 continue
             if track.voted is None:
                 track.voted = track.vote()
@@ -270,6 +278,30 @@ def _same_size(before, after) -> bool:
 def _motion(before, after) -> tuple[float, float]:
     """How far the centre of box ``before`` moved to that of box ``after`` (x, y, w, h each)."""
     return (after[0] + after[2] / 2 - before[0] - before[2] / 2, after[1] + after[3] / 2 - before[1] - before[3] / 2)
+
+
+def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
+    """The frame's motion field from ``seen``: (box now, velocity predicted, motion beyond it) of the tracks that
+    moved steadily. A function of a box (x, y, w, h), returning the (dx, dy) of its centre per frame: a fitted
+    shift, zoom and roll from three tracks on (a zoom moves numbers near the frame's edge most), the median shift
+    from fewer, none from none."""
+    if not seen:
+        return lambda box: (0.0, 0.0)
+    centres = np.array([(x + w / 2, y + h / 2) for (x, y, w, h), _, _ in seen])
+    motion = np.array([(vx + dx, vy + dy) for _, (vx, vy), (dx, dy) in seen])
+    if len(seen) < 3:
+        dx, dy = np.median(motion, axis=0)
+        return lambda box: (float(dx), float(dy))
+    x, y = centres[:, 0] - centres[:, 0].mean(), centres[:, 1] - centres[:, 1].mean()  # centred: a better-posed fit
+    ones, zeros = np.ones_like(x), np.zeros_like(x)
+    design = np.concatenate([np.stack([ones, zeros, x, -y], 1), np.stack([zeros, ones, y, x], 1)])
+    a, b, c, d = np.linalg.lstsq(design, np.concatenate([motion[:, 0], motion[:, 1]]), rcond=None)[0]
+    mx, my = centres.mean(axis=0)
+
+    def field(box: Box) -> tuple[float, float]:
+        px, py = box[0] + box[2] / 2 - mx, box[1] + box[3] / 2 - my
+        return float(a + c * px - d * py), float(b + d * px + c * py)
+    return field
 
 
 def _move(box: list[float], shift: tuple[float, float]) -> None:

@@ -11,7 +11,7 @@ from edge_infer import DigitRecognizer
 from edge_infer.group import match
 from edge_infer.handheld import HandheldGenerator, measure_clip
 from edge_infer.recognizer import Detection, Number
-from edge_infer.track import MAX_MISSED, MIN_FRAMES, Tracker, frame_weight
+from edge_infer.track import MAX_MISSED, MIN_FRAMES, SURE_FIRST, Tracker, frame_weight
 
 SIZE = (480, 640)
 
@@ -33,13 +33,51 @@ def clip():
 
 def test_a_number_is_shown_after_min_frames_and_dropped_after_max_missed(rec):
     tracker = Tracker(rec)
-    shown = [tracker.observe([_number("42")], 1.0, SIZE) for _ in range(MIN_FRAMES)]
+    shown = [tracker.observe([_number("42", confidence=0.8)], 1.0, SIZE) for _ in range(MIN_FRAMES)]
     assert shown[0] == [] and [t.text for t in shown[-1]] == ["42"]
     identity = shown[-1][0].id
     for _ in range(MAX_MISSED):
         kept = tracker.observe([], 1.0, SIZE)
         assert [t.id for t in kept] == [identity]  # kept while missed for a short time
     assert tracker.observe([], 1.0, SIZE) == []
+
+
+@pytest.mark.parametrize("confidence, weight, x, at_once", [
+    (0.95, 1.0, 100, True),  # sure, in a sharp frame, clear of the edges
+    (0.8, 1.0, 100, False),  # unsure
+    (0.95, 0.5, 100, False),  # in a blurred frame
+    (0.95, 1.0, 0, False),  # at the frame's edge: perhaps cut off
+])
+def test_only_a_sure_first_reading_is_shown_at_once(rec, confidence, weight, x, at_once):
+    tracker = Tracker(rec)
+    first = tracker.observe([_number("42", x=x, confidence=confidence)], weight, SIZE)
+    assert [t.text for t in first] == (["42"] if at_once else [])
+    assert [t.text for t in tracker.observe([_number("42", x=x, confidence=confidence)], weight, SIZE)] == ["42"]
+
+
+def test_a_new_track_moves_with_the_camera_zoom(rec):
+    """The camera zooms in 6% a frame about the frame's centre: numbers near the edge move fastest. A thin 1 that
+    comes into view there moves 17 px in its first frame, more than its own width, yet continues its track, which
+    starts with the motion of the numbers around it (without it, each frame left a track behind)."""
+    def zoomed(box, k):
+        x, y, w, h = box
+        scale = 1.06 ** k
+        return (round(320 + (x - 320) * scale), round(240 + (y - 240) * scale), round(w * scale), round(h * scale))
+
+    def read(text, box):
+        return Number(text, box, tuple(Detection(box, int(d), 0.8) for d in text), 0.8 ** len(text))
+
+    def frame(k, thin):
+        boxes = [(150, 120, 60, 40), (430, 120, 60, 40), (150, 320, 60, 40), (430, 320, 60, 40)]
+        return [read("42", zoomed(b, k)) for b in boxes] + ([read("1", zoomed((560, 220, 8, 40), k))] if thin else [])
+
+    tracker = Tracker(rec)
+    for k in range(3):
+        tracker.observe(frame(k, thin=False), 1.0, SIZE)
+    tracker.observe(frame(3, thin=True), 1.0, SIZE)
+    shown = tracker.observe(frame(4, thin=True), 1.0, SIZE)
+    assert [(t.text, t.frames_seen) for t in shown if t.text == "1"] == [("1", 2)]
+    assert len(tracker._tracks) == 5
 
 
 def test_a_number_read_a_digit_longer_keeps_its_track(rec):
@@ -54,8 +92,9 @@ def test_a_number_read_a_digit_longer_keeps_its_track(rec):
 
 def test_a_number_leaving_the_frame_is_dropped(rec):
     tracker = Tracker(rec)
-    for x in range(100, 640, 60):  # moving right at 60 px per frame, then out of view
-        tracker.observe([_number("7", x=x)], 1.0, SIZE)
+    for x in range(505, 640, 10):  # moving right at 10 px per frame, then out of view
+        shown = tracker.observe([_number("7", x=x)], 1.0, SIZE)
+    assert [t.frames_seen for t in shown] == [14]  # one track all the way
     assert tracker.observe([], 1.0, SIZE) == []  # its predicted box is past the right edge
 
 
@@ -171,12 +210,12 @@ def test_handheld_truth_is_inside_each_frame_and_repeatable(clip):
 
 @pytest.mark.slow
 def test_tracking_steadies_the_reading_of_a_clip(rec):
-    """On a clip where frame-by-frame reading flickers (seed 12, 90 frames: 11 flips, reads_right 0.908), the
-    tracked reading flips less and is right more often (measured 4 flips and 0.938: regression alarms)."""
-    clip = HandheldGenerator(seed=12).clip(frames=90)
+    """On a clip where frame-by-frame reading flickers (seed 18, 90 frames: 9 flips, reads_right 0.884), the
+    tracked reading flips less and is right more often (measured 1 flip and 0.983: regression alarms)."""
+    clip = HandheldGenerator(seed=18).clip(frames=90)
     raw, tracked = measure_clip(rec, clip, track=False), measure_clip(rec, clip, track=True)
-    assert tracked["flips"] <= 6 < raw["flips"]
-    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.92
+    assert tracked["flips"] <= 3 < raw["flips"]
+    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.96
     assert tracked["shown_within_3"] == 1.0
 
 
@@ -192,7 +231,9 @@ def test_stream_tracks_videos_and_reads_images_alone(rec, tmp_path):
     assert [r.frame.index for r in results] == list(range(6))
     assert all(isinstance(n, TrackedNumber) for r in results for n in r.numbers)
     assert results[-1].numbers and all(isinstance(n, Number) for n in results[-1].raw)
-    assert not list(rec.stream(str(video), track=True))[0].numbers  # shown from the MIN_FRAMES-th frame on
+    first = list(rec.stream(str(video), track=True))[0]  # shown from the MIN_FRAMES-th frame on, unless sure
+    assert {n.text for n in first.numbers} == {n.text for n in first.raw if min(d.confidence for d in n.digits)
+                                                >= SURE_FIRST and frame_weight(first.frame.image) >= SURE_FIRST}
     folder = tmp_path / "pages"
     for i in range(2):
         write_image(folder / f"{i}.png", SceneGenerator(seed=i).scene().frame)
