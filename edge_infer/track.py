@@ -282,25 +282,26 @@ def _motion(before, after) -> tuple[float, float]:
 
 def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
     """The frame's motion field from ``seen``: (box now, velocity predicted, motion beyond it) of the tracks that
-    moved steadily. A function of a box (x, y, w, h), returning the (dx, dy) of its centre per frame: a fitted
-    shift, zoom and roll from three tracks on (a zoom moves numbers near the frame's edge most), the median shift
-    from fewer, none from none."""
+    moved steadily. A function of a box (x, y, w, h), returning the (dx, dy) of its centre per frame: a shift, zoom
+    and roll fitted by least squares from three tracks on (a zoom moves numbers near the frame's edge most), the
+    median shift from fewer, none from none."""
     if not seen:
         return lambda box: (0.0, 0.0)
-    centres = np.array([(x + w / 2, y + h / 2) for (x, y, w, h), _, _ in seen])
-    motion = np.array([(vx + dx, vy + dy) for _, (vx, vy), (dx, dy) in seen])
+    centres = [(x + w / 2, y + h / 2) for (x, y, w, h), _, _ in seen]
+    motion = [(vx + dx, vy + dy) for _, (vx, vy), (dx, dy) in seen]
     if len(seen) < 3:
-        dx, dy = np.median(motion, axis=0)
-        return lambda box: (float(dx), float(dy))
-    x, y = centres[:, 0] - centres[:, 0].mean(), centres[:, 1] - centres[:, 1].mean()  # centred: a better-posed fit
-    ones, zeros = np.ones_like(x), np.zeros_like(x)
-    design = np.concatenate([np.stack([ones, zeros, x, -y], 1), np.stack([zeros, ones, y, x], 1)])
-    a, b, c, d = np.linalg.lstsq(design, np.concatenate([motion[:, 0], motion[:, 1]]), rcond=None)[0]
-    mx, my = centres.mean(axis=0)
+        shift = (median(m[0] for m in motion), median(m[1] for m in motion))
+        return lambda box: shift
+    mx, my = sum(c[0] for c in centres) / len(seen), sum(c[1] for c in centres) / len(seen)
+    a, b = sum(m[0] for m in motion) / len(seen), sum(m[1] for m in motion) / len(seen)
+    # dx = a + c x - d y, dy = b + d x + c y about the centroid: its normal equations fall apart into these sums
+    spread = sum((x - mx) ** 2 + (y - my) ** 2 for x, y in centres) or 1.0
+    c = sum((x - mx) * u + (y - my) * v for (x, y), (u, v) in zip(centres, motion)) / spread
+    d = sum((x - mx) * v - (y - my) * u for (x, y), (u, v) in zip(centres, motion)) / spread
 
     def field(box: Box) -> tuple[float, float]:
         px, py = box[0] + box[2] / 2 - mx, box[1] + box[3] / 2 - my
-        return float(a + c * px - d * py), float(b + d * px + c * py)
+        return a + c * px - d * py, b + d * px + c * py
     return field
 
 
