@@ -205,8 +205,9 @@ class Tracker:
         # off centre: no motion of its own
         shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
         # common motion, which moves the unmatched tracks too
-        flow = _flow([(numbers[j].box, self._tracks[i].velocity, m) for (i, j), m, s in zip(pairs, moves, steady)
-                      if s])  # the camera's motion over the frame, which a new track starts with
+        if len(pairs) < len(numbers):  # the camera's motion over the frame, which a new track starts with
+            flow = _flow([(numbers[j].box, self._tracks[i].velocity, m) for (i, j), m, s in zip(pairs, moves, steady)
+                          if s])
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
         for (i, j), (dx, dy), reading, complete, same in zip(pairs, moves, readings, whole, steady):
             track, number = self._tracks[i], numbers[j]
