@@ -3,7 +3,10 @@
     numbers of each frame -> tracks (matched by box overlap after motion) -> TrackedNumber
 
 A handheld camera moves the whole page, so each frame's common motion (the median shift of the
-numbers matched on overlap) moves every track, and each track also keeps its own velocity. A
+numbers matched on overlap) moves every track, and each track also keeps its own velocity; a new
+track starts with the camera's shift, zoom and roll where it appears, fitted to the tracks that
+moved steadily (a zoom moves a number near the frame's edge faster than its width). A number is
+shown once read in MIN_FRAMES frames, or at once when its first reading is sure. A
 track's text is a vote, digit by digit, over its recent readings, each weighted by its confidence,
 by the frame's sharpness (motion blur counts for little) and by its age; the shown text changes
 only when another reading's support is clearly larger (hysteresis).
