@@ -82,8 +82,10 @@ def sharpness(frame: np.ndarray) -> float:
         frame = as_gray8(frame, "frame")  # anything else is converted, or refused with a clear error
     green = frame[..., 1] if frame.ndim == 3 else frame
     sample = np.ascontiguousarray(green[::SHARPNESS_STEP, ::SHARPNESS_STEP])
-    _, deviation = cv2.meanStdDev(cv2.Laplacian(sample, cv2.CV_16S))
-    return float(deviation[0, 0]) ** 2
+    laplacian = cv2.Laplacian(sample, cv2.CV_16S)
+    mean = cv2.sumElems(laplacian)[0] / laplacian.size  # E[x^2] - E[x]^2: cv2.norm and sumElems take 2 us on
+    # a 640x480 frame's sample, where cv2.meanStdDev takes 17
+    return max(0.0, cv2.norm(laplacian, cv2.NORM_L2SQR) / laplacian.size - mean * mean)
 
 
 def frame_weight(frame: np.ndarray) -> float:
