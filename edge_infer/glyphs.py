@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+INK_SEEN = 0.25  # an alpha from which ink shows: a glyph's box, its truth box, and the ink digits are spaced by
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
 # Debian's handwriting fonts (fonts-bwht, -dkg-handwriting, -breip, -femkeklaver, -humor-sans, -klee,
 # -kristi, -dancingscript), by file name stem.
@@ -71,7 +72,7 @@ def _has(path: str, char: str) -> bool:
     if char.isspace():
         return True
     drawn = _pil_text(char, path)
-    return bool(drawn.max() > 0.25) and not np.array_equal(drawn, _pil_text("\U000fffff", path))
+    return bool(drawn.max() > INK_SEEN) and not np.array_equal(drawn, _pil_text("\U000fffff", path))
 
 
 def _pil_text(text: str, path: str, size: int = 64) -> np.ndarray:
@@ -92,8 +93,9 @@ def _hershey_text(text: str, font: int, thickness: int) -> np.ndarray:
     return canvas.astype(np.float32) * (1 / 255)
 
 
-def _ink_box(alpha: np.ndarray) -> tuple[int, int, int, int]:
-    return cv2.boundingRect((alpha > 0.25).astype(np.uint8))
+def ink_box(alpha: np.ndarray) -> tuple[int, int, int, int]:
+    """The (x, y, w, h) box of the ink that shows (above INK_SEEN) in a float32 (h, w) alpha; w is 0 if none does."""
+    return cv2.boundingRect((alpha > INK_SEEN).astype(np.uint8))
 
 
 def render(text: str, height: int, rng: np.random.Generator, kind: str = "handwriting",
@@ -113,10 +115,10 @@ def render(text: str, height: int, rng: np.random.Generator, kind: str = "handwr
         draw = functools.partial(_hershey_text, font=_HERSHEY[rng.integers(len(_HERSHEY))],
                                  thickness=int(rng.integers(2, 6)))
     alpha = draw(text)
-    x, y, w, h = _ink_box(alpha)
+    x, y, w, h = ink_box(alpha)
     if w == 0:
         return np.zeros((height, max(1, height // 2)), np.float32)
-    scale = max(height, 2) / max(_ink_box(draw("H"))[3], 1)
+    scale = max(height, 2) / max(ink_box(draw("H"))[3], 1)
     alpha = alpha[y:y + h, x:x + w]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)

@@ -29,7 +29,7 @@ import numpy as np
 
 from edge_infer import glyphs
 from edge_infer.group import Box, union
-from edge_infer.scenes import INK_SEEN, INKS, Scene, SceneGenerator, Tally, _blend
+from edge_infer.scenes import INKS, Scene, SceneGenerator, Tally, _blend
 
 LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through", "desk")
 PENCIL = (105, 105, 110)  # BGR of graphite on paper
@@ -64,10 +64,8 @@ class PageGenerator(SceneGenerator):
             return None
         region = paper[y:y + h, x:x + w]
         region[:] = _blend(region, alpha, np.asarray(colour, np.float32))
-        ys, xs = np.nonzero(alpha > INK_SEEN)
-        if len(ys) == 0:
-            return None
-        return (x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        bx, by, bw, bh = glyphs.ink_box(alpha)
+        return (x + bx, y + by, bw, bh) if bw else None
 
     def _digit(self, paper, x: int, y: int, height: int, stroke: float, colour, digits,
                opacity: float = 1.0) -> tuple[Box, int] | None:

@@ -28,7 +28,6 @@ from edge_infer.commands import add_version, run
 # Italic Hershey fonts: the cnn learns letters from Debian's handwriting and printed fonts, so these are held out.
 _ITALIC_FONTS = [cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
 INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
-INK_SEEN = 0.25  # a glyph's ink coverage from which it shows: its truth box, and the ink that digits are spaced by
 
 
 @dataclass
@@ -140,16 +139,16 @@ class SceneGenerator:
         height = int(np.exp(rng.uniform(np.log(self.min_height), np.log(top))))
         stroke = rng.choice([rng.uniform(0.55, 1.0), rng.uniform(1.0, 1.8)])
         picks = rng.integers(0, len(self.digits), length)
-        glyphs = [self._glyph(i, height, stroke) for i in picks]
+        images = [self._glyph(i, height, stroke) for i in picks]
         gaps = [int(rng.uniform(0.2, 0.6) * height) for _ in range(length - 1)]  # between the visible ink, as a
         # writer spaces digits and as the pages space them: a glyph's image has faint margins of its own
         jitter = [int(rng.uniform(-0.06, 0.06) * height) for _ in range(length)]
-        ink = [np.flatnonzero((g > INK_SEEN).any(axis=0)) for g in glyphs]
+        ink = [glyphs.ink_box(image) for image in images]
         starts = [0]  # of each glyph's image, from the number's left
         for before, after, gap in zip(ink, ink[1:], gaps):
-            starts.append(starts[-1] + int(before[-1]) + 1 + gap - int(after[0]))
-        total_w = starts[-1] + glyphs[-1].shape[1]
-        total_h = max(g.shape[0] for g in glyphs) + 2 * max(abs(j) for j in jitter)
+            starts.append(starts[-1] + before[0] + before[2] + gap - after[0])
+        total_w = starts[-1] + images[-1].shape[1]
+        total_h = max(image.shape[0] for image in images) + 2 * max(abs(j) for j in jitter)
         margin = 8
         for _attempt in range(30):
             x = int(rng.integers(margin, max(margin + 1, self.width - total_w - margin)))
@@ -164,14 +163,12 @@ class SceneGenerator:
         colour = np.array(INKS[rng.choice(list(INKS))], np.float32) + rng.uniform(-15, 15, 3).astype(np.float32)
         opacity = rng.uniform(0.75, 1.0)
         truth = []
-        for glyph, index, dy, start in zip(glyphs, picks, jitter, starts):
+        for glyph, (ix, iy, iw, ih), index, dy, start in zip(images, ink, picks, jitter, starts):
             gy, cursor = y + max(abs(j) for j in jitter) + dy, x + start
             gh, gw = glyph.shape
             region = paper[gy:gy + gh, cursor:cursor + gw]
             region[:] = _blend(region, glyph * opacity, colour)
-            ys, xs = np.nonzero(glyph > INK_SEEN)
-            truth.append(((cursor + int(xs.min()), gy + int(ys.min()), int(xs.max() - xs.min() + 1),
-                           int(ys.max() - ys.min() + 1)), int(self.labels[index])))
+            truth.append(((cursor + ix, gy + iy, iw, ih), int(self.labels[index])))
         text = "".join(str(d) for _, d in truth)
         return (union(b for b, _ in truth), text), truth
 

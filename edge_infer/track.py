@@ -281,9 +281,15 @@ def _same_size(before, after) -> bool:
         before[3] / COMPLETE
 
 
+def _centre(box) -> tuple[float, float]:
+    """The centre of an (x, y, w, h) box."""
+    return box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
 def _motion(before, after) -> tuple[float, float]:
     """How far the centre of box ``before`` moved to that of box ``after`` (x, y, w, h each)."""
-    return (after[0] + after[2] / 2 - before[0] - before[2] / 2, after[1] + after[3] / 2 - before[1] - before[3] / 2)
+    (x0, y0), (x1, y1) = _centre(before), _centre(after)
+    return x1 - x0, y1 - y0
 
 
 def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
@@ -293,7 +299,7 @@ def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
     median shift from fewer, none from none."""
     if not seen:
         return lambda box: (0.0, 0.0)
-    centres = [(x + w / 2, y + h / 2) for (x, y, w, h), _, _ in seen]
+    centres = [_centre(box) for box, _, _ in seen]
     motion = [(vx + dx, vy + dy) for _, (vx, vy), (dx, dy) in seen]
     if len(seen) < 3:
         shift = (median(m[0] for m in motion), median(m[1] for m in motion))
@@ -306,8 +312,8 @@ def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
     d = sum((x - mx) * v - (y - my) * u for (x, y), (u, v) in zip(centres, motion)) / spread
 
     def field(box: Box) -> tuple[float, float]:
-        px, py = box[0] + box[2] / 2 - mx, box[1] + box[3] / 2 - my
-        return a + c * px - d * py, b + d * px + c * py
+        px, py = _centre(box)
+        return a + c * (px - mx) - d * (py - my), b + d * (px - mx) + c * (py - my)
     return field
 
 

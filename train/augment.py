@@ -85,7 +85,7 @@ def _word_piece(rng: np.random.Generator) -> np.ndarray:
     cut from a real word would be a 0 or a 1 to anyone."""
     word = "".join(rng.choice(list(glyphs.LETTERS), int(rng.integers(3, 8))))
     ink = glyphs.render(word, 48, rng, stroke=rng.uniform(0.6, 1.8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.25).astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > glyphs.INK_SEEN).astype(np.uint8), connectivity=8)
     pieces = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * ink.shape[0]
               and stats[i, cv2.CC_STAT_WIDTH] >= 0.3 * stats[i, cv2.CC_STAT_HEIGHT]]  # a bare stem is a 1
     if not pieces:
