@@ -1,8 +1,8 @@
 """A seeded generator of camera-like photographs of handwritten numbers, with ground truth, and its metrics.
 
-MNIST *test* digits are written onto textured, tinted paper with ink of varied colour and
-stroke width, sometimes over ruled or squared lines; the sheet is then lit unevenly,
-shadowed, tilted, blurred, made noisy and JPEG-compressed.
+MNIST *test* digits are written onto textured, tinted paper, each number with one pen of
+varied colour and width, sometimes over ruled or squared lines; the sheet is then lit
+unevenly, shadowed, tilted, blurred, made noisy and JPEG-compressed.
 
     python -m edge_infer.scenes --frames 200          # recognizer metrics on 200 frames
     python -m edge_infer.scenes --frames 8 --save DIR  # write the frames as PNG, with truth.json
@@ -27,6 +27,8 @@ from edge_infer.commands import add_version, run
 
 # Italic Hershey fonts: the cnn learns letters from Debian's handwriting and printed fonts, so these are held out.
 _ITALIC_FONTS = [cv2.FONT_HERSHEY_COMPLEX_SMALL, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
+MNIST_STROKE = 2.5 / 20  # an MNIST stroke's width, as a share of its digit's height
+MIN_PEN = 1.2  # px: the finest pen line a photo shows whole (a 0.5 mm ballpoint on a digit 15 px tall)
 INKS = {"black": (35, 30, 30), "blue": (140, 45, 20), "navy": (95, 35, 25)}
 
 
@@ -115,7 +117,8 @@ class SceneGenerator:
         return paper
 
     def _glyph(self, index: int, height: int, stroke: float) -> np.ndarray:
-        """MNIST digit ``index`` as an ink alpha map, float32, scaled so its ink is ``height`` px tall."""
+        """MNIST digit ``index`` as an ink alpha map, float32, scaled so its ink is ``height`` px tall and drawn with
+        a pen ``stroke`` x MNIST's typical stroke wide (see ``pen``)."""
         image = self.digits[index]
         ys, xs = np.nonzero(image > 30)
         crop = image[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
@@ -123,12 +126,7 @@ class SceneGenerator:
         size = (max(1, round(crop.shape[1] * scale)), height)
         alpha = cv2.resize(np.pad(crop, 2), (size[0] + round(4 * scale), size[1] + round(4 * scale)),
                            interpolation=cv2.INTER_CUBIC)
-        # MNIST strokes are about 2.5/20 of the height; pens and markers differ.
-        change = int(round((stroke - 1.0) * 2.5 * scale / 2))
-        if change:
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(change) + 1,) * 2)
-            alpha = cv2.dilate(alpha, kernel) if change > 0 else cv2.erode(alpha, kernel)
-        return np.clip((alpha - 0.2) * 1.6, 0, 1)
+        return pen(alpha, max(stroke * MNIST_STROKE * height, MIN_PEN))
 
     def write_number(self, paper: np.ndarray, occupied: list[Box], spacing: float = 0.6):
         """Write a random number where it keeps ``spacing`` x its height from the ``occupied`` boxes; return
@@ -209,6 +207,47 @@ class SceneGenerator:
         image = np.clip(image, 0, 255).astype(np.uint8)
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(45, 95))])
         return Scene(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), digits, numbers)
+
+
+def pen(alpha: np.ndarray, width: float) -> np.ndarray:
+    """A glyph's alpha map (float32 (H, W), ink > 0.5) redrawn with strokes ``width`` px wide, with a 1 px soft edge.
+
+    One writer's pen draws every digit of a number equally wide, while MNIST's writers each
+    used their own: scaling each digit's strokes by a factor would leave a thin-stroked digit
+    faint beside its neighbours. So the outline moves by half the difference between the
+    stroke's own width (twice its area over its outline's length) and ``width``, along the
+    signed distance to the outline. Where that would break a stroke (thinning) or close a loop
+    (thickening), as no pen's fine line breaks and a writer with a marker keeps a 6's loop
+    open, the outline moves half as far, and so on.
+    """
+    mask = (alpha > 0.5).astype(np.uint8)
+    inside = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    outside = cv2.distanceTransform(1 - mask, cv2.DIST_L2, 5)
+    signed = np.where(mask > 0, inside - 0.5, 0.5 - outside)  # px from the outline, which runs between pixels
+    pieces, loops = _pieces_and_loops(mask)
+    grow = (width - _stroke_width(mask)) / 2  # px the outline moves out (in, when negative)
+    for _ in range(4):
+        drawn = np.clip(signed + grow + 0.5, 0, 1).astype(np.float32)
+        now = _pieces_and_loops((drawn > 0.5).astype(np.uint8))
+        if now[0] <= pieces and now[1] >= loops:
+            return drawn
+        grow /= 2
+    return mask.astype(np.float32)
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """The mean width in px of the strokes of a uint8 0/1 mask: twice their area over their outline's length."""
+    outlines, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    return 2 * float(mask.sum()) / max(sum(cv2.arcLength(c, True) for c in outlines), 1.0)
+
+
+def _pieces_and_loops(mask: np.ndarray) -> tuple[int, int]:
+    """How many separate strokes a uint8 0/1 mask has, and how many loops (holes larger than a pinhole: 3 px)."""
+    outlines, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return 0, 0
+    holes = hierarchy[0][:, 3] >= 0
+    return int(np.count_nonzero(~holes)), sum(cv2.contourArea(c) >= 3 for c, hole in zip(outlines, holes) if hole)
 
 
 def _blend(paper: np.ndarray, alpha: np.ndarray, colour: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from edge_infer import Detection, DigitRecognizer, InputError, ModelError, Number, Prediction
-from edge_infer.scenes import SceneGenerator, measure
+from edge_infer.scenes import SceneGenerator, _pieces_and_loops, _stroke_width, measure, pen
 
 SUBSET = slice(0, 1000)  # a fixed subset of the MNIST test set
 
@@ -51,15 +51,35 @@ def test_batch_matches_single(rec, mnist):
 
 @pytest.mark.slow
 def test_scene_metrics(rec):
-    """Regression alarms on the camera scenes (seed 7, 150 frames), pinned under what the shipped model measures:
-    recall 0.932, precision 0.989, digit accuracy 0.988 (the target is 0.99 each; recall is the gap: big marker
-    digits broken by ruled lines, thin faint digits). No detection on blank frames is a target."""
+    """The camera scenes (seed 7, 150 frames), where the shipped model measures recall 0.981, precision 0.997 and
+    digit accuracy 0.996. The target is 0.99 each: precision and accuracy are asserted at the target, recall (the
+    gap: dark squared paper under thick digits, MNIST's most ambiguous digits) by a regression alarm. No
+    detection on blank frames is a target."""
     result = measure(rec, SceneGenerator(seed=7), frames=150, blanks=40)
     print(result)
-    assert result["recall"] >= 0.92
-    assert result["precision"] >= 0.97
-    assert result["digit_accuracy"] >= 0.98
+    assert result["recall"] >= 0.97
+    assert result["precision"] >= 0.99
+    assert result["digit_accuracy"] >= 0.99
     assert result["false_detections_per_blank_frame"] == 0
+
+
+def test_the_generator_writes_a_number_with_one_pen(mnist):
+    """MNIST's writers' strokes differ in width, but one pen draws each digit of a number equally wide: thinned,
+    no stroke breaks, and thickened, no loop closes."""
+    generator = SceneGenerator(seed=0, digits=mnist.x_test, labels=mnist.y_test)
+    images = range(60)
+    own = [_stroke_width((cv2.resize(mnist.x_test[i], (56, 56)) > 127).astype(np.uint8)) for i in images]
+    drawn = [_stroke_width((generator._glyph(i, 40, 1.0) > 0.5).astype(np.uint8)) for i in images]  # a 5 px pen
+    assert max(own) / min(own) > 2.5  # the writers' own widths vary (measured 3.5; 90th over 10th percentile 1.8)
+    assert np.median(np.abs(np.array(drawn) / 5.0 - 1)) < 0.15 and np.percentile(drawn, 90) / np.percentile(
+        drawn, 10) < 1.5  # measured 0.066 and 1.27
+    for i in range(200):
+        for scale, width in ((1.0, 1.2), (4.0, 18.0)):  # a fine pen on small digits, a marker on big ones
+            alpha = cv2.resize(mnist.x_test[i].astype(np.float32) / 255, None, fx=scale, fy=scale,
+                               interpolation=cv2.INTER_CUBIC)
+            pieces, loops = _pieces_and_loops((alpha > 0.5).astype(np.uint8))
+            drawn = _pieces_and_loops((pen(alpha, width) > 0.5).astype(np.uint8))
+            assert drawn[0] <= pieces and drawn[1] >= loops, (i, width)
 
 
 @pytest.mark.slow
@@ -73,7 +93,7 @@ def test_read_numbers_groups_digits_into_numbers(rec):
         texts = {n.text for n in numbers}
         matched += sum(text in texts for _, text in scene.numbers)
         total += len(scene.numbers)
-    assert matched / total >= 0.85  # regression alarm: the shipped model measures 0.853 (scenes target 0.95)
+    assert matched / total >= 0.85  # regression alarm: the shipped model measures 0.872 (scenes target 0.95)
 
 
 def _paper(height=480, width=640):
