@@ -2,10 +2,10 @@
 
     numbers of each frame -> tracks (matched by box overlap after motion) -> TrackedNumber
 
-A handheld camera moves the whole page, so each frame's common motion (the median shift of the
-numbers matched on overlap) moves every track, and each track also keeps its own velocity; a new
-track starts with the camera's shift, zoom and roll where it appears, fitted to the tracks that
-moved steadily (a zoom moves a number near the frame's edge faster than its width). A number is
+A handheld camera moves the whole page. Each track keeps its own velocity, and the camera's
+motion in each frame, a shift, zoom and roll fitted to the tracks that moved steadily (a zoom
+moves a number near the frame's edge faster than its width), moves the tracks missed in the
+frame and starts each new track where it appears. A number is
 shown once read in MIN_FRAMES frames, or at once when its first reading is sure. A
 track's text is a vote, digit by digit, over its recent readings, each weighted by its confidence,
 by the frame's sharpness (motion blur counts for little) and by its age; the shown text changes
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -206,11 +207,9 @@ class Tracker:
         whole = [not self._tracks[i].misses_part(r) for (i, _), r in zip(pairs, readings)]
         moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
         steady = [w and _same_size(self._tracks[i].box, numbers[j].box) for (i, j), w in zip(pairs, whole)]
-        seen = [m for m, s in zip(moves, steady) if s]  # a reading short of a digit, or one that grew a digit, is
-        # off centre: no motion of its own
-        shift = (median(m[0] for m in seen), median(m[1] for m in seen)) if seen else (0.0, 0.0)  # the frame's
-        # common motion, which moves the unmatched tracks too
-        if len(pairs) < len(numbers):  # the camera's motion over the frame, which a new track starts with
+        if len(pairs) < max(len(numbers), len(self._tracks)):  # the camera's motion over the frame, which moves the
+            # unmatched tracks and starts the new ones; a reading short of a digit, or one that grew a digit, is off
+            # centre: no motion of its own
             flow = _flow([(numbers[j].box, self._tracks[i].velocity, m) for (i, j), m, s in zip(pairs, moves, steady)
                           if s])
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
@@ -226,7 +225,9 @@ class Tracker:
             track.add(reading)
         for i, track in enumerate(self._tracks):
             if i not in matched_tracks:
-                _move(track.box, shift)
+                if flow:  # it moved by its own velocity already: the rest of the motion there
+                    dx, dy = flow(track.box)
+                    _move(track.box, (dx - track.velocity[0], dy - track.velocity[1]))
                 track.missed += 1
         height, width = size
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
@@ -234,8 +235,8 @@ class Tracker:
             if j not in matched_numbers:
                 reading = _reading(number, weight, size)
                 sure = reading.whole and weight >= SURE_FIRST and min(reading.confidences) >= SURE_FIRST
-                track = _Track(self._next_id, [float(v) for v in number.box], number, flow(number.box), seen=1,
-                               needs=1 if sure else MIN_FRAMES)
+                track = _Track(self._next_id, [float(v) for v in number.box], number,
+                               flow(number.box) if flow else (0.0, 0.0), seen=1, needs=1 if sure else MIN_FRAMES)
                 track.add(reading)
                 self._next_id += 1
                 self._tracks.append(track)
@@ -292,13 +293,14 @@ def _motion(before, after) -> tuple[float, float]:
     return x1 - x0, y1 - y0
 
 
-def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]):
+def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]) \
+        -> Callable[[Box], tuple[float, float]] | None:
     """The frame's motion field from ``seen``: (box now, velocity predicted, motion beyond it) of the tracks that
     moved steadily. A function of a box (x, y, w, h), returning the (dx, dy) of its centre per frame: a shift, zoom
     and roll fitted by least squares from three tracks on (a zoom moves numbers near the frame's edge most), the
-    median shift from fewer, none from none."""
+    median shift from fewer; None from none."""
     if not seen:
-        return lambda box: (0.0, 0.0)
+        return None
     centres = [_centre(box) for box, _, _ in seen]
     motion = [(vx + dx, vy + dy) for _, (vx, vy), (dx, dy) in seen]
     if len(seen) < 3:
