@@ -197,7 +197,7 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
     the pixels of the lines taken out (of a squared paper's grid, only where its rules went).
     """
-    walls = _walls(ink_mask(ink), height)
+    walls = _walls(ink, height)
     ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
     ruled = ink_mask(ink)
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
@@ -224,8 +224,8 @@ def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _walls(mask: np.ndarray, height: float) -> np.ndarray:
-    """uint8 mask of the walls of boxes and grids (see ``remove_lines``).
+def _walls(ink: np.ndarray, height: float) -> np.ndarray:
+    """uint8 mask of the walls of boxes and grids in a uint8 ink map (see ``remove_lines``).
 
     A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
     its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
@@ -233,6 +233,7 @@ def _walls(mask: np.ndarray, height: float) -> np.ndarray:
     A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
     walls' own thickness (twice their area over their outline's length) before it keeps pixels.
     """
+    mask = ink_mask(ink)
     walls = np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
@@ -241,7 +242,7 @@ def _walls(mask: np.ndarray, height: float) -> np.ndarray:
     depth = _depths(links)
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
         holes = list(_siblings(links, links[index][2]))
-        cells = [_cell(contours, links, hole, height) for hole in holes]
+        cells = [_cell(contours, links, hole, height, ink) for hole in holes]
         if "filled" not in cells:  # no glyph in any cell: a big loop, or rules crossed by a digit, not a box
             continue
         roomy = sum(cv2.contourArea(contours[hole]) >= 0.5 * height * height for hole in holes)  # cell-sized
@@ -277,11 +278,14 @@ def _siblings(links: np.ndarray, first: int):
         first = links[first][0]
 
 
-def _cell(contours, links: np.ndarray, hole: int, height: float) -> str:
-    """What a hole says of its component: "filled", a cell holding a glyph; "empty", a cell bigger than a digit's
-    loop, box-shaped (it fills BOXY of its tightest rotated rectangle; a loop fills about pi/4) and no longer
-    than a few glyphs (the strip between two paper rules is); or "" (none)."""
-    if any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height for inner in _siblings(links, links[hole][2])):
+def _cell(contours, links: np.ndarray, hole: int, height: float, ink: np.ndarray) -> str:
+    """What a hole says of its component: "filled", a cell holding a glyph (a blob 0.3 glyph heights tall at
+    least, with some STRONG ink in it as a region needs: a fragment of a squared paper's faint lines, left in a
+    hole where the lines broke, is none); "empty", a cell bigger than a digit's loop, box-shaped (it fills BOXY
+    of its tightest rotated rectangle; a loop fills about pi/4) and no longer than a few glyphs (the strip
+    between two paper rules is); or "" (none)."""
+    if any(cv2.boundingRect(contours[inner])[3] >= 0.3 * height and _darkest(ink, contours[inner]) > _level(STRONG)
+           for inner in _siblings(links, links[hole][2])):
         return "filled"
     area = cv2.contourArea(contours[hole])
     if area < 1.5 * height * height:
@@ -290,11 +294,21 @@ def _cell(contours, links: np.ndarray, hole: int, height: float) -> str:
     return "empty" if area >= BOXY * a * b and max(a, b) <= 4 * height else ""
 
 
+def _within(ink: np.ndarray, contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ink`` in ``contour``'s bounding rectangle, and a uint8 mask of the contour's inside there."""
+    x, y, w, h = cv2.boundingRect(contour)
+    return ink[y:y + h, x:x + w], cv2.drawContours(np.zeros((h, w), np.uint8), [contour - (x, y)], -1, 255, cv2.FILLED)
+
+
+def _darkest(ink: np.ndarray, contour: np.ndarray) -> int:
+    """The darkest ink level (uint8) inside ``contour``."""
+    return int(cv2.minMaxLoc(*_within(ink, contour))[1])
+
+
 def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
     """Median ink level inside ``contour``, as a fraction of full ink."""
-    x, y, w, h = cv2.boundingRect(contour)
-    inside = cv2.drawContours(np.zeros((h, w), np.uint8), [contour - (x, y)], -1, 255, cv2.FILLED)
-    return float(np.median(ink[y:y + h, x:x + w][inside > 0])) / 255
+    window, inside = _within(ink, contour)
+    return float(np.median(window[inside > 0])) / 255
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,

@@ -16,6 +16,7 @@ from conftest import ROOT
 from edge_infer import DigitRecognizer, glyphs, realphotos, segment
 from edge_infer.pages import LAYOUTS, PageGenerator, measure_pages
 from edge_infer.capture import read_image
+from edge_infer.scenes import SceneGenerator
 
 REAL = ROOT.parent / "shared" / "realphotos"
 needs_real = pytest.mark.skipif(not (REAL / "labels.json").is_file(),
@@ -148,6 +149,18 @@ def test_digits_in_a_grid_touching_its_lines_are_read(rec, mnist):
     found = rec.recognize(page)
     assert sorted(d.digit for d in found) == sorted(truth.values())
     assert all(d.box[2] < cell and d.box[3] < cell for d in found)  # no region spans a wall
+
+
+@pytest.mark.slow
+def test_digits_on_squared_paper_whose_lines_break_are_read(rec, mnist):
+    """Squared paper whose faint lines break in places, under thick digits (seed 7's 111th camera scene): the line
+    fragments left in the cells where the lines broke are no glyphs, so the paper is no form whose walls go, with
+    the digits crossing them."""
+    generator = SceneGenerator(seed=7, digits=mnist.x_test, labels=mnist.y_test)
+    for _ in range(111):
+        scene = generator.scene()
+    assert sorted(text for _, text in scene.numbers) == ["379", "6"]  # the scene this test was written on
+    assert sorted(n.text for n in rec.read_numbers(scene.frame)) == ["379", "6"]
 
 
 def test_digits_in_date_boxes_and_no_box_sides(rec, mnist):

@@ -51,13 +51,13 @@ def test_batch_matches_single(rec, mnist):
 
 @pytest.mark.slow
 def test_scene_metrics(rec):
-    """The camera scenes (seed 7, 150 frames), where the shipped model measures recall 0.981, precision 0.997 and
+    """The camera scenes (seed 7, 150 frames), where the shipped model measures recall 0.987, precision 0.997 and
     digit accuracy 0.996. The target is 0.99 each: precision and accuracy are asserted at the target, recall (the
-    gap: dark squared paper under thick digits, MNIST's most ambiguous digits) by a regression alarm. No
-    detection on blank frames is a target."""
+    gap: MNIST's most ambiguous digits, tiny touching pairs) by a regression alarm. No detection on blank frames
+    is a target."""
     result = measure(rec, SceneGenerator(seed=7), frames=150, blanks=40)
     print(result)
-    assert result["recall"] >= 0.97
+    assert result["recall"] >= 0.98
     assert result["precision"] >= 0.99
     assert result["digit_accuracy"] >= 0.99
     assert result["false_detections_per_blank_frame"] == 0

@@ -234,12 +234,12 @@ def test_handheld_truth_is_inside_each_frame_and_repeatable(clip):
 
 @pytest.mark.slow
 def test_tracking_steadies_the_reading_of_a_clip(rec):
-    """On a clip where frame-by-frame reading flickers (seed 18, 90 frames: 9 flips, reads_right 0.883), the
-    tracked reading flips less and is right more often (measured 1 flip and 0.983: regression alarms)."""
-    clip = HandheldGenerator(seed=18).clip(frames=90)
+    """On a clip where frame-by-frame reading flickers (seed 36, 90 frames: 8 flips, reads_right 0.954), the
+    tracked reading flips less and is right more often (measured 1 flip and 0.997: regression alarms)."""
+    clip = HandheldGenerator(seed=36).clip(frames=90)
     raw, tracked = measure_clip(rec, clip, track=False), measure_clip(rec, clip, track=True)
     assert tracked["flips"] <= 3 < raw["flips"]
-    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.96
+    assert tracked["reads_right"] > raw["reads_right"] and tracked["reads_right"] >= 0.98
     assert tracked["shown_within_3"] == 1.0
 
 
