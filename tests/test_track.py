@@ -55,11 +55,10 @@ def test_only_a_sure_first_reading_is_shown_at_once(rec, confidence, weight, x, 
     assert [t.text for t in tracker.observe([_number("42", x=x, confidence=confidence)], weight, SIZE)] == ["42"]
 
 
-def test_a_new_track_moves_with_the_camera_zoom(rec):
-    """The camera zooms in 6% a frame about the frame's centre: numbers near the edge move fastest. A thin 1 that
-    comes into view there moves 17 px in its first frame, more than its own width, yet continues its track, which
-    starts with the motion of the numbers around it (without it, each frame left a track behind)."""
-    def zoomed(box, k):
+def _zoomed_frame(k: int, thin: tuple[int, int] | None = None) -> list[Number]:
+    """The readings of frame ``k`` of a camera zooming in 6% a frame about the frame's centre, over four "42"s
+    and, at ``thin`` (x, y) in frame 0, a thin 1: numbers near the edge move fastest."""
+    def zoomed(box):
         x, y, w, h = box
         scale = 1.06 ** k
         return (round(320 + (x - 320) * scale), round(240 + (y - 240) * scale), round(w * scale), round(h * scale))
@@ -67,38 +66,32 @@ def test_a_new_track_moves_with_the_camera_zoom(rec):
     def read(text, box):
         return Number(text, box, tuple(Detection(box, int(d), 0.8) for d in text), 0.8 ** len(text))
 
-    def frame(k, thin):
-        boxes = [(150, 120, 60, 40), (430, 120, 60, 40), (150, 320, 60, 40), (430, 320, 60, 40)]
-        return [read("42", zoomed(b, k)) for b in boxes] + ([read("1", zoomed((560, 220, 8, 40), k))] if thin else [])
+    boxes = [(150, 120, 60, 40), (430, 120, 60, 40), (150, 320, 60, 40), (430, 320, 60, 40)]
+    return [read("42", zoomed(b)) for b in boxes] + ([read("1", zoomed((*thin, 8, 40)))] if thin else [])
 
+
+def test_a_new_track_moves_with_the_camera_zoom(rec):
+    """A thin 1 that comes into view near the edge of a zoom moves 17 px in its first frame, more than its own
+    width, yet continues its track, which starts with the motion of the numbers around it (without it, each
+    frame left a track behind)."""
     tracker = Tracker(rec)
     for k in range(3):
-        tracker.observe(frame(k, thin=False), 1.0, SIZE)
-    tracker.observe(frame(3, thin=True), 1.0, SIZE)
-    shown = tracker.observe(frame(4, thin=True), 1.0, SIZE)
+        tracker.observe(_zoomed_frame(k), 1.0, SIZE)
+    tracker.observe(_zoomed_frame(3, thin=(560, 220)), 1.0, SIZE)
+    shown = tracker.observe(_zoomed_frame(4, thin=(560, 220)), 1.0, SIZE)
     assert [(t.text, t.frames_seen) for t in shown if t.text == "1"] == [("1", 2)]
     assert len(tracker._tracks) == 5
 
 
 def test_a_missed_track_moves_with_the_camera_zoom(rec):
-    """A thin 1 near the frame's edge, tracked while the camera zooms in 6% a frame, is missed for four frames: its
-    track moves with the zoom fitted to the numbers around it, which speeds it up as it nears the edge, so the 1
-    continues it when read again (moved on at its own last speed plus the others' median change, the track fell
-    behind, and the 1 started a new one while the old track was shown where the 1 no longer was)."""
-    def zoomed(box, k):
-        x, y, w, h = box
-        scale = 1.06 ** k
-        return (round(320 + (x - 320) * scale), round(240 + (y - 240) * scale), round(w * scale), round(h * scale))
-
-    def read(text, box):
-        return Number(text, box, tuple(Detection(box, int(d), 0.8) for d in text), 0.8 ** len(text))
-
+    """A thin 1 near the edge of a zoom is missed for four frames: its track moves with the zoom fitted to the
+    numbers around it, which speeds it up as it nears the edge, so the 1 continues it when read again (moved on
+    at its own last speed plus the others' median change, the track fell behind, and the 1 started a new one
+    while the old track was shown where the 1 no longer was)."""
     tracker = Tracker(rec)
     for k in range(8):
-        boxes = [(150, 120, 60, 40), (430, 120, 60, 40), (150, 320, 60, 40), (430, 320, 60, 40)]
-        one = [] if 3 <= k <= 6 else [read("1", zoomed((470, 220, 8, 40), k))]
-        shown = [(t.id, t.frames_seen) for t in tracker.observe([read("42", zoomed(b, k)) for b in boxes] + one, 1.0,
-                                                                 SIZE) if t.text == "1"]
+        readings = _zoomed_frame(k, thin=None if 3 <= k <= 6 else (470, 220))
+        shown = [(t.id, t.frames_seen) for t in tracker.observe(readings, 1.0, SIZE) if t.text == "1"]
         if k == 2:
             first = shown
     assert len(first) == 1 and shown == [(first[0][0], first[0][1] + 1)]  # the same track, read once more
