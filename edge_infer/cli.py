@@ -128,7 +128,8 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                                                        frame.image.shape[1::-1], interpolation=cv2.INTER_NEAREST),
                                             cv2.COLOR_GRAY2BGR)
                     background = mask
-                view = draw.detections(background.copy(), found, numbers, digit_labels)
+                view = draw.detections(background.copy(), found, numbers, digit_labels,
+                                       keep_off=draw.banners(background.shape))  # the status drawn over it
                 fps = 1 / interval if interval else 0.0
                 cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, paused))
                 key = cv2.waitKey(1 if not paused else 30) & 0xFF
@@ -202,12 +203,12 @@ def drawing_pad(rec: DigitRecognizer) -> None:
             fps, previous = 1 / max(start - previous, 1e-6), start
             found = rec.recognize(canvas)
             ms = (time.perf_counter() - start) * 1000
-            view = draw.detections(canvas.copy(), found, rec.numbers(found))
+            keys = "draw with the mouse  c clear  q quit"
+            view = draw.detections(canvas.copy(), found, rec.numbers(found), keep_off=draw.banners(canvas.shape, keys))
             if len(found) == 1:
                 x, y, w, h = found[0].box
                 pad = max(w, h) // 4
                 draw.top3(view, rec.classify(canvas[max(y - pad, 0):y + h + pad, max(x - pad, 0):x + w + pad]))
-            keys = "draw with the mouse  c clear  q quit"
             cv2.imshow(WINDOW, draw.status(view, fps, ms, rec.min_confidence, keys=keys))
             key = cv2.waitKey(20) & 0xFF
             if key in (ord("q"), ESC) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:

@@ -1,8 +1,9 @@
 """Draw recognition results and the app's status onto a frame (in place, BGR uint8).
 
-Labels never overlap one another or a digit: each goes to the first free spot around its box (above,
-below, right, left), else to the nearest free spot, with a thin line to its box; number labels are
-placed first. Labels keep one readable size whatever the size of the digit they name.
+Labels never overlap one another, a digit or the app's status banners (``banners``): each goes to
+the first free spot around its box (above, below, right, left), else to the nearest free spot, with
+a thin line to its box; number labels are placed first. Labels keep one readable size whatever the
+size of the digit they name.
 """
 
 from __future__ import annotations
@@ -79,10 +80,11 @@ class Label:
 
 
 def layout(shape: tuple[int, ...], found: Sequence[Detection], numbers: Sequence = (),
-           digit_labels: bool = True) -> list[Label]:
+           digit_labels: bool = True, keep_off: Sequence[Rect] = ()) -> list[Label]:
     """The labels for an image of ``shape``: each number's text (a ``Number`` or ``TrackedNumber``), then with
-    ``digit_labels`` each digit's "digit confidence"; no label overlaps another or a digit's box."""
-    taken: list[Rect] = [_rect(d.box) for d in found]  # labels keep off the digits, too
+    ``digit_labels`` each digit's "digit confidence"; no label overlaps another, a digit's box or a rectangle
+    (x, y, w, h) of ``keep_off`` (the status banners, say)."""
+    taken: list[Rect] = [_rect(d.box) for d in found] + [_rect(r) for r in keep_off]  # labels keep off the digits
     wanted = [(n.text, _rect(n.box), NUMBER, NUMBER_SCALE) for n in numbers]
     if digit_labels:
         wanted += [(f"{d.digit} {d.confidence:.2f}", _rect(d.box), BOX, DIGIT_SCALE) for d in found]
@@ -95,12 +97,12 @@ def layout(shape: tuple[int, ...], found: Sequence[Detection], numbers: Sequence
 
 
 def detections(image: np.ndarray, found: Sequence[Detection], numbers: Sequence = (),
-               digit_labels: bool = True) -> np.ndarray:
+               digit_labels: bool = True, keep_off: Sequence[Rect] = ()) -> np.ndarray:
     """A box per digit and the labels of ``layout``; a label put away from its box has a line to it."""
     for d in found:
         x, y, w, h = d.box
         cv2.rectangle(image, (x, y), (x + w, y + h), BOX, 2)
-    for label in layout(image.shape, found, numbers, digit_labels):
+    for label in layout(image.shape, found, numbers, digit_labels, keep_off):
         x, y, w, h = label.rect
         bx, by, bw, bh = label.box
         if not _overlaps((x - 3, y - 3, w + 6, h + 6), label.box):  # away from its box: say whose label it is
@@ -119,19 +121,30 @@ def _rect(box) -> Rect:
 
 def status(image: np.ndarray, fps: float, infer_ms: float, threshold: float, paused: bool = False,
            keys: str = KEYS) -> np.ndarray:
-    """FPS, inference time and threshold at the top left; the key help along the bottom."""
+    """FPS, inference time and threshold at the top left; the key help along the bottom (see ``banners``)."""
     line = f"{fps:4.1f} FPS  recognize {infer_ms:5.1f} ms  min confidence {threshold:.2f}"
-    _banner(image, line + ("  PAUSED" if paused else ""), (6, 4), 0.5)
-    (_, h), base = cv2.getTextSize(keys, FONT, 0.42, 1)
-    _banner(image, keys, (6, image.shape[0] - h - base - 8), 0.42)
+    for text, scale, (x, y, w, h) in _banners(image.shape, line + ("  PAUSED" if paused else ""), keys):
+        cv2.rectangle(image, (x, y), (x + w - 1, y + h - 1), (30, 30, 30), -1)
+        base = cv2.getTextSize(text, FONT, scale, 1)[1]
+        cv2.putText(image, text, (x + 2, y + h - base - 2), FONT, scale, TEXT, 1, cv2.LINE_AA)
     return image
 
 
-def _banner(image: np.ndarray, text: str, origin: tuple[int, int], scale: float) -> None:
-    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
-    x, y = origin
-    cv2.rectangle(image, (x, y), (x + w + 4, y + h + base + 2), (30, 30, 30), -1)
-    cv2.putText(image, text, (x + 2, y + h + 1), FONT, scale, TEXT, 1, cv2.LINE_AA)
+def banners(shape: tuple[int, ...], keys: str = KEYS) -> list[Rect]:
+    """The rectangles (x, y, w, h) that ``status`` covers in an image of ``shape`` (as wide as the status line can
+    get), for labels to keep off."""
+    widest = f"{99.9:4.1f} FPS  recognize {999.9:5.1f} ms  min confidence {0.99:.2f}  PAUSED"
+    return [rect for _, _, rect in _banners(shape, widest, keys)]
+
+
+def _banners(shape: tuple[int, ...], line: str, keys: str) -> list[tuple[str, float, Rect]]:
+    """(text, font scale, rectangle) of the status line at the top left and the key help at the bottom left."""
+    out = []
+    for text, scale, top in ((line, 0.5, True), (keys, 0.42, False)):
+        (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
+        height = h + base + 3
+        out.append((text, scale, (6, 4 if top else shape[0] - height - 5, w + 5, height)))
+    return out
 
 
 def top3(image: np.ndarray, prediction: Prediction, origin: tuple[int, int] = (10, 40)) -> np.ndarray:

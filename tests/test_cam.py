@@ -340,3 +340,23 @@ def test_overlay_labels_never_overlap_and_stay_readable():
     assert all(len(h) == 1 for h in heights.values()) and min(min(h) for h in heights.values()) >= 12
     image = draw.detections(np.full((480, 640, 3), 255, np.uint8), found, numbers)
     assert np.all(image == draw.NUMBER, axis=-1).sum() > 100 * len(numbers)  # every number label is drawn
+
+
+def test_overlay_labels_keep_off_the_status_banners():
+    """In the window, the status line and the key help are drawn over the frame: a label the layout would put
+    under them (a number at the top left, whose label goes above it) goes elsewhere."""
+    from edge_infer import draw
+    from edge_infer.recognizer import Detection, Number
+
+    digits = (Detection((20, 30, 20, 30), 4, 0.9), Detection((42, 30, 20, 30), 2, 0.9))
+    bottom = (Detection((20, 420, 20, 30), 7, 0.9),)
+    numbers = [Number("42", (20, 30, 42, 30), digits, 0.81), Number("7", (20, 420, 20, 30), bottom, 0.9)]
+    banners = draw.banners((480, 640, 3))
+    assert len(banners) == 2 and banners[0][1] < 30 and banners[1][1] + banners[1][3] > 450
+    plain = draw.layout((480, 640, 3), [*digits, *bottom], numbers)
+    assert any(draw._overlaps(label.rect, banners[0]) for label in plain)  # where it would go without them
+    labels = draw.layout((480, 640, 3), [*digits, *bottom], numbers, keep_off=banners)
+    assert len(labels) == len(plain) and not any(draw._overlaps(label.rect, b) for label in labels for b in banners)
+    image = draw.status(draw.detections(np.full((480, 640, 3), 255, np.uint8), [*digits, *bottom], numbers,
+                                        keep_off=banners), 30.0, 5.0, 0.5)
+    assert np.all(image == draw.NUMBER, axis=-1).sum() > 100 * len(numbers)  # the number labels show whole
