@@ -209,10 +209,16 @@ def test_grabber_drops_stale_frames_for_a_slow_recognizer():
 def xvfb(tmp_path):
     if not shutil.which("Xvfb"):
         pytest.skip("Xvfb is not installed (scripts/setup.sh dev installs it)")
-    display = f":{90 + os.getpid() % 100}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    ready, told = os.pipe()  # Xvfb picks a free display and writes its number here once it serves it
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(told), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                              pass_fds=(told,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(told)
+    with os.fdopen(ready) as reply:
+        number = reply.readline().strip()
+    if not number:
+        server.wait(5)
+        pytest.fail(f"Xvfb exited with {server.returncode} before serving a display")
+    display = f":{number}"
     yield display
     server.terminate()
     server.wait(5)
