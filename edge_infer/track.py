@@ -5,7 +5,9 @@
 A handheld camera moves the whole page. Each track keeps its own velocity, and the camera's
 motion in each frame, a shift, zoom and roll fitted to the tracks that moved steadily (a zoom
 moves a number near the frame's edge faster than its width), moves the tracks missed in the
-frame and starts each new track where it appears. A number is
+frame and starts each new track where it appears; a reading that lies mostly in a number
+followed in the frame is a part of it read apart (a digit lost between, or cut by the frame's
+edge), not a new number. A number is
 shown once read in MIN_FRAMES frames, or at once when its first reading is sure. A
 track's text is a vote, digit by digit, over its recent readings, each weighted by its confidence,
 by the frame's sharpness (motion blur counts for little) and by its age; the shown text changes
@@ -229,10 +231,11 @@ class Tracker:
                     dx, dy = flow(track.box)
                     _move(track.box, (dx - track.velocity[0], dy - track.velocity[1]))
                 track.missed += 1
+        followed = [tuple(self._tracks[i].box) for i in matched_tracks]  # a reading mostly inside one is a part
         height, width = size
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
         for j, number in enumerate(numbers):
-            if j not in matched_numbers:
+            if j not in matched_numbers and not any(_part_of(number.box, box) for box in followed):
                 reading = _reading(number, weight, size)
                 sure = reading.whole and weight >= SURE_FIRST and min(reading.confidences) >= SURE_FIRST
                 track = _Track(self._next_id, [float(v) for v in number.box], number,
@@ -271,8 +274,14 @@ def _continues(track: Box, number: Box) -> float:
     overlap = iou(track, number)
     if overlap >= MATCH_IOU:
         return overlap
-    held = intersection(track, number) >= HELD * min(track[2] * track[3], number[2] * number[3])
-    return MATCH_IOU if held else overlap
+    return MATCH_IOU if _part_of(track, number) or _part_of(number, track) else overlap
+
+
+def _part_of(piece: Box, whole: Box) -> bool:
+    """Whether the box ``piece`` lies mostly (HELD of it) in ``whole``: a number read in two parts in one frame
+    (a digit lost between them, or cut by the frame's edge), whose other part continues the number's track, is
+    that number, not one of its own."""
+    return intersection(piece, whole) >= HELD * piece[2] * piece[3]
 
 
 def _same_size(before, after) -> bool:

@@ -97,6 +97,23 @@ def test_a_missed_track_moves_with_the_camera_zoom(rec):
     assert len(first) == 1 and shown == [(first[0][0], first[0][1] + 1)]  # the same track, read once more
 
 
+def _reading(text: str, box) -> Number:
+    x, y, w, h = box
+    step = w // len(text)
+    digits = tuple(Detection((x + step * i, y, step - 4, h), int(d), 0.95) for i, d in enumerate(text))
+    return Number(text, box, digits, 0.95 ** len(text))
+
+
+def test_a_number_read_in_two_parts_stays_one_track(rec):
+    """A tracked "985" whose 8 is lost in one frame is read as "9" and "5": the "9" continues the track and the
+    "5", lying in the number's box, starts no track of its own."""
+    tracker = Tracker(rec)
+    for _ in range(3):
+        tracker.observe([_reading("985", (100, 200, 90, 40))], 1.0, SIZE)
+    shown = tracker.observe([_reading("9", (100, 200, 26, 40)), _reading("5", (160, 200, 26, 40))], 1.0, SIZE)
+    assert len(tracker._tracks) == 1 and [t.text for t in shown] == ["985"]
+
+
 def test_a_number_read_a_digit_longer_keeps_its_track(rec):
     """A number coming into view at the frame's edge is read as its first digit, then whole: the whole reading
     overlaps the first too little (IoU 0.2) but holds it, so it continues that track rather than starting one
