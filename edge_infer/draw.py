@@ -133,7 +133,7 @@ def status(image: np.ndarray, fps: float, infer_ms: float, threshold: float, pau
 def banners(shape: tuple[int, ...], keys: str = KEYS) -> list[Rect]:
     """The rectangles (x, y, w, h) that ``status`` covers in an image of ``shape`` (as wide as the status line can
     get), for labels to keep off."""
-    widest = f"{99.9:4.1f} FPS  recognize {999.9:5.1f} ms  min confidence {0.99:.2f}  PAUSED"
+    widest = f"{999.9:4.1f} FPS  recognize {9999.9:5.1f} ms  min confidence {0.99:.2f}  PAUSED"  # fast pad, slow photo
     return [rect for _, _, rect in _banners(shape, widest, keys)]
 
 

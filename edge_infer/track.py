@@ -7,11 +7,10 @@ motion in each frame, a shift, zoom and roll fitted to the tracks that moved ste
 moves a number near the frame's edge faster than its width), moves the tracks missed in the
 frame and starts each new track where it appears; a reading that lies mostly in a number
 followed in the frame is a part of it read apart (a digit lost between, or cut by the frame's
-edge), not a new number. A number is
-shown once read in MIN_FRAMES frames, or at once when its first reading is sure. A
-track's text is a vote, digit by digit, over its recent readings, each weighted by its confidence,
-by the frame's sharpness (motion blur counts for little) and by its age; the shown text changes
-only when another reading's support is clearly larger (hysteresis).
+edge), not a new number. A number is shown once read in MIN_FRAMES frames, or at once when its
+first reading is sure. A track's text is a vote, digit by digit, over its recent readings, each
+weighted by its confidence, by the frame's sharpness (motion blur counts for little) and by its
+age; the shown text changes only when another reading's support is clearly larger (hysteresis).
 """
 
 from __future__ import annotations
