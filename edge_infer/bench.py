@@ -29,7 +29,7 @@ import numpy as np
 from edge_infer.crop import as_gray8, fit_mnist
 from edge_infer.errors import SourceError
 from edge_infer.mnist import load_mnist
-from edge_infer.model import OnnxModel, default_model_path
+from edge_infer.model import OnnxModel, float_model_path, int8_path
 from edge_infer.recognizer import DigitRecognizer
 from edge_infer.segment import segment
 from edge_infer.commands import add_version, run as run_cli
@@ -87,12 +87,14 @@ def bench_runtime(rec: DigitRecognizer, runs: int, digits: np.ndarray, crops: np
         row("model only, batch 32", timed(lambda: rec.model.predict(crops), runs // 4), 32),
         row("classify_batch(), 32 images", timed(lambda: rec.classify_batch(list(digits[:32])), runs // 4), 32),
     ]
-    int8 = default_model_path().with_name(default_model_path().stem + ".int8.onnx")
-    if rec.model.path == default_model_path() and int8.is_file():
-        quantized = OnnxModel(int8, threads=rec.model.session.get_session_options().intra_op_num_threads)
-        rows += [row(f"int8 model ({quantized.metadata.get('quantization', 'int8')}), batch 1",
-                     timed(lambda: quantized.predict(crops[:1]), runs)),
-                 row("int8 model, batch 32", timed(lambda: quantized.predict(crops), runs // 4), 32)]
+    shipped = {float_model_path(): "float32", int8_path(float_model_path()): "int8"}
+    if rec.model.path in shipped:  # the other shipped variant, for comparison
+        for path, name in shipped.items():
+            if path != rec.model.path and path.is_file():
+                other = OnnxModel(path, threads=rec.model.session.get_session_options().intra_op_num_threads)
+                rows += [row(f"{name} model ({other.metadata.get('quantization', 'float32')}), batch 1",
+                             timed(lambda: other.predict(crops[:1]), runs)),
+                         row(f"{name} model, batch 32", timed(lambda: other.predict(crops), runs // 4), 32)]
     return rows
 
 

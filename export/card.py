@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_infer.files import write_text
-from edge_infer.model import OnnxModel
+from edge_infer.model import OnnxModel, int8_path
 from edge_train.data import load_mnist, model_input
 from edge_train.metrics import read_digits
 from edge_infer.commands import add_version, run
@@ -60,7 +60,7 @@ def write_card(float_model: Path, run: Path | None = None) -> dict:
     card = {"model": model, "commands": [c.format(version=model["model_version"]) for c in COMMANDS],
             "measured_on": f"{platform.machine()} {platform.processor() or ''}".strip() + ", onnxruntime, 1 thread",
             "data": data.source.split(":")[0]}
-    int8 = float_model.with_name(float_model.stem + ".int8.onnx")
+    int8 = int8_path(float_model)
     if int8.is_file():
         card["int8"] = measure(int8, x, data.y_test)
     if run and (run / "metrics.json").is_file():
@@ -82,6 +82,8 @@ def _markdown(card: dict) -> str:
                f"{training.get('batch_size')}, {training.get('train_seconds')} s on {training.get('train_images')} "
                f"images, validation {training.get('validation_images')}, seed {training.get('seed')}"
                if training else "see the run folder")
+    loads = (f" `DigitRecognizer()` loads `{card['int8']['file']}` (static int8, calibrated on augmented training"
+             " digits and non-digits; the output layer stays float)." if "int8" in card else "")
     return f"""# Model card: {m['file']}
 
 A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from a 28x28 crop.
@@ -91,7 +93,7 @@ A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from
 - **Output**: `{meta['output_name']}`, float32 (N, {len(meta['labels'].split(','))}) softmax probabilities for labels
   {meta['labels']}.
 - **Version**: {m['model_version']} (ONNX `model_version`; `DigitRecognizer().model_version` reports it).
-- **Files**: {"; ".join(f"`{r['file']}` sha256 `{r['sha256']}`" for _, r in rows)}.
+- **Files**: {"; ".join(f"`{r['file']}` sha256 `{r['sha256']}`" for _, r in rows)}.{loads}
 - **Cost**: {int(meta.get('multiply_adds', 0)):,} multiply-adds per image.
 - **Training**: real MNIST ({card['data']}); {trained}. Augmented with shifts, rotations, scale, shear,
   stroke thickness, blur and noise so it reads camera crops.

@@ -158,10 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v for k, v in report.items() if k != "quantization"}, indent=1))
         print(f"verified: {report['images']} test images, argmax agrees on all, max |dp| "
               f"{report['max_abs_diff']:.2e}; wrote {out} ({report['bytes'] / 1024:.0f} KiB)")
-        q = report.get("quantization")
-        if q:
-            print(f"int8 ({q['format']}): accuracy {q['int8_accuracy']:.4%} vs float {q['float_accuracy']:.4%}, "
-                  f"{q['int8_bytes'] / 1024:.0f} KiB, "
-                  + (f"kept at {q['model']}" if q['kept'] else f"not kept: {q['why']}"))
+        if "quantization" in report:
+            from edge_export.quantize import summary
+
+            print(summary(report["quantization"]))
 
     return run(job)

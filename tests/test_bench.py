@@ -25,10 +25,11 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
                      "tracking per frame", "capture to annotated result, 30 fps camera 640x480",
                      "capture to annotated result, 30 fps camera 1280x720"):
         assert any(name.startswith(expected) for name in names), expected
-    from edge_infer.model import default_model_path
+    from edge_infer.model import float_model_path, int8_path
 
-    int8 = default_model_path().with_name(default_model_path().stem + ".int8.onnx").is_file()
-    assert any(name.startswith("int8 model") for name in names) == int8  # timed when one ships
+    int8 = int8_path(float_model_path()).is_file()  # the default model is then the int8 one, and the float is timed
+    assert any(name.startswith("float32 model") for name in names) == int8 != any(name.startswith("int8 model")
+                                                                                   for name in names)
     timed = [r for section in ("runtime", "recognize") for r in figures[section]]
     assert all(0 < r["median_us"] <= r["p95_us"] and r["per_second"] > 0 for r in timed)
     process = {r["name"].split(":")[0]: r for r in figures["process"]}

@@ -96,6 +96,28 @@ def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
     assert report["why_format"]
 
 
+def test_quantize_command_writes_the_int8_model_beside_an_exported_one(small_onnx_model, mnist, tmp_path):
+    import shutil
+
+    from edge_export.convert import sidecar
+
+    model = tmp_path / "small.onnx"
+    shutil.copy(small_onnx_model, model)
+    result = run_cli("edge_export.quantize", str(model))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(sidecar(model).read_text())["quantization"]
+    assert result.stdout.startswith(f"int8 ({report['format']}): accuracy")
+    int8 = tmp_path / "small.int8.onnx"
+    assert report["kept"] and report["model"] == str(int8) and int8.is_file()
+    graph = onnx.load(str(int8)).graph.node
+    head = max(i for i, node in enumerate(graph) if node.op_type in ("MatMul", "Gemm"))
+    assert not any(node.op_type == "QuantizeLinear" for node in graph[head:])  # the output layer stays float ...
+    probabilities = OnnxModel(int8).predict(model_input(mnist.x_test[:200]))
+    assert np.abs(probabilities * 255 - np.round(probabilities * 255)).max() > 0.1  # ... so no 1/255 steps
+    assert_clean_error(run_cli("edge_export.quantize", str(tmp_path / "missing.onnx")), "cannot read model file")
+    assert_clean_error(run_cli("edge_export.quantize", str(int8)), "already an int8 model")
+
+
 def test_quantization_format_is_chosen_only_beyond_noise():
     from edge_export.quantize import PREFERRED, _choose
 
