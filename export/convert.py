@@ -16,7 +16,7 @@ from edge_infer import contract
 from edge_infer.files import atomic_path, write_text
 from edge_infer.errors import ModelError
 from edge_export.metadata import set_metadata, set_version
-from edge_export.verify import verify
+from edge_export.verify import sidecar, verify
 from edge_train.data import Mnist, load_mnist
 from edge_infer.commands import add_version, run
 
@@ -133,11 +133,6 @@ def export(model_path: str | Path, out: str | Path, opset: int = MAX_OPSET, quan
         report["quantization"] = quantize_int8(out, data)
     write_text(sidecar(out), json.dumps(report, indent=1))
     return report
-
-
-def sidecar(model: Path) -> Path:
-    """The verification report's path beside ``model``."""
-    return model.with_name(model.stem + ".verification.json")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from edge_infer.errors import ModelError
 from edge_infer.files import atomic_path, write_text
 from edge_infer.model import OnnxModel, int8_path
 from edge_export.metadata import set_metadata
+from edge_export.verify import sidecar
 from edge_train.augment import AugmentedBatches
 from edge_train.data import Mnist, load_mnist, model_input
 from edge_train.metrics import read_digits
@@ -164,8 +165,6 @@ def summary(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from edge_export.convert import sidecar
-
     parser = argparse.ArgumentParser(prog="python -m edge_export.quantize",
                                      description="Quantize an exported float ONNX model to int8, kept only if accurate.")
     add_version(parser)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -35,3 +37,8 @@ def verify(model, proto: onnx.ModelProto, data: Mnist) -> dict:
         "keras_accuracy": float(np.mean(read_digits(keras_p) == data.y_test)),
         "onnx_accuracy": float(np.mean(read_digits(onnx_p) == data.y_test)),
     }
+
+
+def sidecar(model: Path) -> Path:
+    """The verification report's path beside ``model``."""
+    return model.with_name(model.stem + ".verification.json")

@@ -99,7 +99,7 @@ def test_quantized_model_keeps_accuracy(small_onnx_model, mnist, tmp_path):
 def test_quantize_command_writes_the_int8_model_beside_an_exported_one(small_onnx_model, mnist, tmp_path):
     import shutil
 
-    from edge_export.convert import sidecar
+    from edge_export.verify import sidecar
 
     model = tmp_path / "small.onnx"
     shutil.copy(small_onnx_model, model)
