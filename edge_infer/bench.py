@@ -428,7 +428,8 @@ def run(args: argparse.Namespace) -> dict:
     achieved = 2 * macs / (per_image * 1e-6) / 1e9 if macs else 0.0
     figures["compute"] = {"multiply_adds_per_image": macs, "flops_per_image": 2 * macs,
                           "achieved_gflops_batch32": achieved, "peak_gflops_one_core": peak, "peak_basis": how,
-                          "fraction_of_peak": achieved / peak if peak else 0.0}
+                          "fraction_of_peak": achieved / peak if peak else 0.0,
+                          "quantization": rec.model.metadata.get("quantization", "float32")}
     figures["goals"] = _goals(figures)
     return figures
 
@@ -504,7 +505,9 @@ def render(f: dict) -> str:
     lines += ["", f"model cost: {c['multiply_adds_per_image']:,} multiply-adds = {c['flops_per_image'] / 1e6:.1f} "
                   f"MFLOP per image; achieved {c['achieved_gflops_batch32']:.1f} GFLOP/s at batch 32 = "
                   f"{c['fraction_of_peak']:.0%} of one core's practical peak ({c['peak_gflops_one_core']:.0f} GFLOP/s: "
-                  f"{c['peak_basis']})", "", "goals:"]
+                  f"{c['peak_basis']})" + ("" if c["quantization"] == "float32" else
+                                          f"; the model is {c['quantization']}, whose ceiling is higher"),
+              "", "goals:"]
     for name, g in f["goals"].items():
         lines.append(f"  {name:28s} measured {g['measured']:9.3f}  goal {'>=' if name in HIGHER_IS_BETTER else '<='} "
                      f"{g['goal']:g}  {'met' if g['met'] else 'MISSED'}")
