@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8
-from edge_infer.group import Box, intersection, iou, match
+from edge_infer.group import Box, intersection, match
 from edge_infer.recognizer import Detection, Number
 
 MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view ...
@@ -149,9 +149,10 @@ class _Track:
         the evidence where they differ (their lengths' weights, or their digits' scores at the differing
         positions) is SWITCH times the shown one's.
         """
-        size = self.size()
-        readings = [r for r in self.readings if not self.misses_part(r, size)] or list(self.readings)
-        counts = [r.weight if r.whole or r.aspect * COMPLETE > size[1] > 0 else r.weight * EDGE_WEIGHT
+        height, aspect = self.size()
+        short, narrow = COMPLETE * height, COMPLETE * aspect  # misses_part, inlined: a vote runs once a frame a track
+        readings = [r for r in self.readings if r.height >= short and r.aspect >= narrow] or list(self.readings)
+        counts = [r.weight if r.whole or r.aspect * COMPLETE > aspect > 0 else r.weight * EDGE_WEIGHT
                   for r in readings]  # a reading at the edge counts little, unless it shows more than one within it
         total = sum(counts)
         by_length: dict[int, float] = {}
@@ -270,10 +271,14 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
 def _continues(track: Box, number: Box) -> float:
     """How well the box of a reading continues a track's (predicted) box: their IoU, or MATCH_IOU when one holds
     HELD of the other, as a number coming into view, or read with a digit more or less, does."""
-    overlap = iou(track, number)
+    shared = intersection(track, number)  # once: it is most of the matching's cost
+    if not shared:
+        return 0.0
+    small, large = sorted((track[2] * track[3], number[2] * number[3]))
+    overlap = shared / (small + large - shared)
     if overlap >= MATCH_IOU:
         return overlap
-    return MATCH_IOU if _part_of(track, number) or _part_of(number, track) else overlap
+    return MATCH_IOU if shared >= HELD * small else overlap  # one holds HELD of the other (see _part_of)
 
 
 def _part_of(piece: Box, whole: Box) -> bool:
