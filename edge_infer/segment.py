@@ -116,6 +116,8 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
         smeared = cv2.dilate(shrunk, cv2.getStructuringElement(cv2.MORPH_RECT, across))
         response = cv2.morphologyEx(smeared, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along_line))
         traced = ink_mask(response, FAINT)
+        if not cv2.countNonZero(traced):
+            continue  # no line this way at all, as in most camera frames
         contours, _ = cv2.findContours(traced, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         extent = 2 if horizontal else 3  # index of width or height in a bounding rect
         paper = [c for c in contours
@@ -129,7 +131,8 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
         thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN,  # strokes too thick for their length: no rule
                                  cv2.getStructuringElement(cv2.MORPH_RECT, (1, widest) if horizontal else (widest, 1)))
         other = cv2.subtract(cv2.subtract(lines, on_rule), thick)
-        others = cv2.max(others, cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST))
+        if cv2.countNonZero(other):  # the full-size copy costs more than the search
+            others = cv2.max(others, cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST))
     return cv2.subtract(ink, rules), others
 
 
@@ -205,6 +208,8 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     runs = cv2.bitwise_and(runs, mask)
     runs = _mend(mask, runs)
     walls = cv2.bitwise_or(cv2.bitwise_or(walls, runs), cv2.subtract(ruled, mask))  # with the paper rules taken
+    if not cv2.countNonZero(runs):
+        return ink, mask, walls
     keep = cv2.bitwise_not(runs)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
 
