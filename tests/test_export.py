@@ -118,6 +118,22 @@ def test_quantize_command_writes_the_int8_model_beside_an_exported_one(small_onn
     assert_clean_error(run_cli("edge_export.quantize", str(int8)), "already an int8 model")
 
 
+def test_quantization_leaves_the_output_layer_float_and_a_model_without_one_whole():
+    from onnx import TensorProto, helper
+
+    from edge_export.quantize import _head
+
+    def graph(*ops):
+        nodes = [helper.make_node(op, [f"t{i}"], [f"t{i + 1}"], name=f"{op}{i}") for i, op in enumerate(ops)]
+        return helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info("t0", TensorProto.FLOAT,
+                                                                                                [1])],
+                                                   [helper.make_tensor_value_info(f"t{len(ops)}", TensorProto.FLOAT,
+                                                                                  [1])]))
+
+    assert _head(graph("Conv", "Relu", "MatMul", "Relu", "MatMul", "Add", "Softmax")) == ["MatMul4", "Add5", "Softmax6"]
+    assert _head(graph("Conv", "Relu", "Softmax")) == []
+
+
 def test_quantization_format_is_chosen_only_beyond_noise():
     from edge_export.quantize import PREFERRED, _choose
 
