@@ -209,27 +209,30 @@ class Tracker:
         whole = [not self._tracks[i].misses_part(r) for (i, _), r in zip(pairs, readings)]
         moves = [_motion(self._tracks[i].box, numbers[j].box) for i, j in pairs]
         steady = [w and _same_size(self._tracks[i].box, numbers[j].box) for (i, j), w in zip(pairs, whole)]
-        if len(pairs) < max(len(numbers), len(self._tracks)):  # the camera's motion over the frame, which moves the
-            # unmatched tracks and starts the new ones; a reading short of a digit, or one that grew a digit, is off
-            # centre: no motion of its own
+        flow = None
+        if len(pairs) < max(len(numbers), len(self._tracks)) or not all(whole):  # the camera's motion over the
+            # frame, which moves the unmatched tracks, those read short of a digit, and starts the new ones; a reading
+            # short of a digit, or one that grew a digit, is off centre: no motion of its own
             flow = _flow([(numbers[j].box, self._tracks[i].velocity, m) for (i, j), m, s in zip(pairs, moves, steady)
                           if s])
         matched_tracks, matched_numbers = {i for i, _ in pairs}, {j for _, j in pairs}
         for (i, j), (dx, dy), reading, complete, same in zip(pairs, moves, readings, whole, steady):
             track, number = self._tracks[i], numbers[j]
-            if complete:  # one that lacks a digit keeps the box and motion predicted
+            if complete:
                 if same:
                     vx, vy = track.velocity
                     track.velocity = (vx + 0.5 * dx, vy + 0.5 * dy)  # half the old velocity, half the motion since
                 track.box, track.number = [float(v) for v in number.box], number
+            elif flow:  # one that lacks a digit keeps its box, moved with the camera as a missed track is: its own
+                # velocity goes stale while it is read short (a number leaving the view)
+                _follow(track, flow)
             track.missed = 0
             track.seen += 1
             track.add(reading)
         for i, track in enumerate(self._tracks):
             if i not in matched_tracks:
-                if flow:  # it moved by its own velocity already: the rest of the motion there
-                    dx, dy = flow(track.box)
-                    _move(track.box, (dx - track.velocity[0], dy - track.velocity[1]))
+                if flow:
+                    _follow(track, flow)
                 track.missed += 1
         followed = [tuple(self._tracks[i].box) for i in matched_tracks]  # a reading mostly inside one is a part
         height, width = size
@@ -330,6 +333,13 @@ def _flow(seen: list[tuple[Box, tuple[float, float], tuple[float, float]]]) \
         px, py = _centre(box)
         return a + c * (px - mx) - d * (py - my), b + d * (px - mx) + c * (py - my)
     return field
+
+
+def _follow(track: _Track, flow: Callable[[Box], tuple[float, float]]) -> None:
+    """Move ``track``'s box, which moved by its own velocity already, the rest of the way the camera's motion
+    (``flow``, see ``_flow``) took it there."""
+    dx, dy = flow(track.box)
+    _move(track.box, (dx - track.velocity[0], dy - track.velocity[1]))
 
 
 def _move(box: list[float], shift: tuple[float, float]) -> None:

@@ -97,6 +97,28 @@ def test_a_missed_track_moves_with_the_camera_zoom(rec):
     assert len(first) == 1 and shown == [(first[0][0], first[0][1] + 1)]  # the same track, read once more
 
 
+def test_a_number_read_short_while_leaving_the_view_moves_with_the_camera(rec):
+    """A "646" is read only by its last 6 as it leaves the view, while the camera turns from panning left to
+    panning down-left: its track moves with the camera's motion fitted to the numbers read whole, so the 6
+    goes on continuing it (moved at its own stale velocity, the track drifted off the 6, which started a
+    second track shown on the same number)."""
+    tracker = Tracker(rec)
+    x, y = 60.0, 250.0  # the 646's top left
+    others = [("123", 300.0, 100.0), ("456", 320.0, 330.0), ("789", 480.0, 200.0)]
+    for k in range(16):
+        dx, dy = (-3.0, -1.0) if k < 5 else (-6.0, 4.0)
+        x, y = x + dx, y + dy
+        others = [(text, ox + dx, oy + dy) for text, ox, oy in others]
+        whole = [_reading(text, (round(ox), round(oy), 90, 40)) for text, ox, oy in others]
+        leaving = _reading("646", (round(x), round(y), 120, 40)) if k < 5 else _reading("6", (round(x) + 80,
+                                                                                            round(y), 40, 40))
+        shown = tracker.observe(whole + [leaving], 1.0, SIZE)
+        if k == 4:
+            followed = next(t.id for t in shown if t.text == "646")
+    on_it = [t for t in shown if t.box[0] < 150]
+    assert [(t.id, t.text) for t in on_it] == [(followed, "646")]
+
+
 def _reading(text: str, box) -> Number:
     x, y, w, h = box
     step = w // len(text)
