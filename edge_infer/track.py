@@ -236,7 +236,10 @@ class Tracker:
                 track.missed += 1
         followed = [tuple(self._tracks[i].box) for i in matched_tracks]  # a reading mostly inside one is a part
         height, width = size
-        self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)]
+        self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)
+                        and not (t.missed and any(_part_of(tuple(t.box), box) for box in followed))]  # nor does a
+        # missed track mostly inside one live on: it followed a part of that number (its first digit to come into
+        # view, say), which is now read with the rest
         for j, number in enumerate(numbers):
             if j not in matched_numbers and not any(_part_of(number.box, box) for box in followed):
                 reading = _reading(number, weight, size)

@@ -119,6 +119,17 @@ def test_a_number_read_short_while_leaving_the_view_moves_with_the_camera(rec):
     assert [(t.id, t.text) for t in on_it] == [(followed, "646")]
 
 
+def test_a_part_followed_apart_goes_once_its_number_is_read_whole(rec):
+    """A "127" coming into view is read as "1" and "27" for a few frames, then whole: the whole reading continues
+    the "27" (which it overlaps most), and the "1"'s track, missed now and lying in the number's box, goes with it
+    rather than being shown on the same number until it times out."""
+    tracker = Tracker(rec)
+    for _ in range(3):
+        apart = tracker.observe([_reading("1", (100, 200, 25, 40)), _reading("27", (140, 200, 60, 40))], 1.0, SIZE)
+    whole = tracker.observe([_reading("127", (100, 200, 100, 40))], 1.0, SIZE)
+    assert sorted(t.text for t in apart) == ["1", "27"] and [t.text for t in whole] == ["127"]
+
+
 def _reading(text: str, box) -> Number:
     x, y, w, h = box
     step = w // len(text)
