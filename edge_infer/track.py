@@ -5,9 +5,10 @@
 A handheld camera moves the whole page. Each track keeps its own velocity, and the camera's
 motion in each frame, a shift, zoom and roll fitted to the tracks that moved steadily (a zoom
 moves a number near the frame's edge faster than its width), moves the tracks missed in the
-frame and starts each new track where it appears; a reading that lies mostly in a number
-followed in the frame is a part of it read apart (a digit lost between, or cut by the frame's
-edge), not a new number. A number is shown once read in MIN_FRAMES frames, or at once when its
+frame and those read short of a digit, and starts each new track where it appears. A reading that
+lies mostly in a number followed in the frame is a part of it read apart (a digit lost between,
+or cut by the frame's edge), not a new number; a missed track that lies so followed such a part,
+and goes. A number is shown once read in MIN_FRAMES frames, or at once when its
 first reading is sure. A track's text is a vote, digit by digit, over its recent readings, each
 weighted by its confidence, by the frame's sharpness (motion blur counts for little) and by its
 age; the shown text changes only when another reading's support is clearly larger (hysteresis).
@@ -236,10 +237,10 @@ class Tracker:
                 track.missed += 1
         followed = [tuple(self._tracks[i].box) for i in matched_tracks]  # a reading mostly inside one is a part
         height, width = size
+        # a missed track lying mostly in a number followed now followed a part of it (its first digit to come into
+        # view, say), which is read with the rest now: it goes
         self._tracks = [t for t in self._tracks if t.missed <= MAX_MISSED and _inside(t.box, width, height)
-                        and not (t.missed and any(_part_of(tuple(t.box), box) for box in followed))]  # nor does a
-        # missed track mostly inside one live on: it followed a part of that number (its first digit to come into
-        # view, say), which is now read with the rest
+                        and not (t.missed and any(_part_of(tuple(t.box), box) for box in followed))]
         for j, number in enumerate(numbers):
             if j not in matched_numbers and not any(_part_of(number.box, box) for box in followed):
                 reading = _reading(number, weight, size)
