@@ -100,12 +100,13 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(float_model), str(prepared))
+        head = _head(onnx.load(str(prepared)))
         candidates = {}
         for fmt in (QuantFormat.QOperator, QuantFormat.QDQ):
             path = Path(tmp) / f"{fmt.name}.onnx"
             quantize_static(str(prepared), str(path), _Calibration(calibration), quant_format=fmt, per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                            nodes_to_exclude=_head(onnx.load(str(prepared))))
+                            nodes_to_exclude=head)
             proto = onnx.load(str(path))
             _copy_metadata(float_model, proto, f"int8-static-{fmt.name}")
             onnx.save(proto, str(path))
