@@ -52,8 +52,8 @@ def calibration_images(data: Mnist, non_digits: bool, count: int = CALIBRATION_I
     Training images augmented as in training (shifted, stroked, blurred, noisy), and for a model with a
     "non-digit" output, its training non-digits too (letters, symbols, marks, grid pieces, touching
     digits). Calibrated on clean digits alone, ten dashes and strokes on a real worksheet were read 0.05 to
-    0.1 more surely as digits than by the float model, and one passed as a 1: their activations lie
-    outside the ranges clean digits give, which int8 then clips.
+    0.1 more surely as digits than by the float model, and one passed as a 1 (their activations
+    presumably lie outside the ranges clean digits give, which int8 then clips).
     """
     batches = AugmentedBatches(data.x_train, data.y_train, 50, seed=0, negatives=NON_DIGITS if non_digits else 0.0)
     x = np.concatenate([batches[i][0] for i in range(-(-count // 50))])
