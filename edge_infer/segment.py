@@ -333,7 +333,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     height, width = mask.shape
     found = []
     groups = _merge_pieces(boxes, walls, glyph)
-    spans = np.array([union(boxes[m] for m in members) for members in groups], np.int64).reshape(-1, 4)
+    spans = np.array([boxes[m[0]] if len(m) == 1 else union(boxes[i] for i in m) for m in groups],
+                     np.int64).reshape(-1, 4)
     for members, (x0, y0, w, h) in zip(groups, spans.tolist()):
         x1, y1 = x0 + w, y0 + h
         if h < min_height or h > 0.9 * height or w > MAX_RUN * h or w > 0.6 * width:
@@ -341,8 +342,11 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         if _box_side(walls, (x0, y0, w, h), glyph, spans):
             continue
         window = labels[y0:y1, x0:x1]
-        own = window == ids[members[0]] if len(members) == 1 else np.isin(window, [ids[m] for m in members])
-        rect = cv2.minAreaRect(np.concatenate([outlines[m] for m in members]))  # the pieces' hull's tightest box
+        if len(members) == 1:
+            own, outline = window == ids[members[0]], outlines[members[0]]
+        else:
+            own, outline = np.isin(window, [ids[m] for m in members]), np.concatenate([outlines[m] for m in members])
+        rect = cv2.minAreaRect(outline)  # the pieces' hull's tightest box
         if _straight(rect) and (glyph and max(w, h) > 2 * LINE_RUN * glyph or _goes_on(ink, rect)):
             continue
         area = int(np.count_nonzero(own))
@@ -363,16 +367,16 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     seeded = np.zeros(count, bool)
     seeded[labels[ink > _level(STRONG)]] = True
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    outer = np.flatnonzero(hierarchy[0][:, 3] == -1) if hierarchy is not None else np.zeros(0, np.int64)
+    start = np.array([contours[i][0, 0] for i in outer], np.int64).reshape(-1, 2)  # a point on each boundary
+    label = labels[start[:, 1], start[:, 0]]
     ids, boxes, outlines = [], [], []
-    for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if hierarchy is not None else []):
-        x, y = contour[0, 0]
-        label = labels[y, x]
-        if parent == -1 and seeded[label]:  # an outer boundary (not a hole's) of a seeded component
-            box = cv2.boundingRect(contour)
-            if box[2] * box[3] >= 6:
-                ids.append(int(label))
-                boxes.append(box)
-                outlines.append(contour)
+    for i, own in zip(outer[seeded[label]].tolist(), label[seeded[label]].tolist()):  # outer boundaries, seeded
+        box = cv2.boundingRect(contours[i])
+        if box[2] * box[3] >= 6:
+            ids.append(own)
+            boxes.append(box)
+            outlines.append(contours[i])
     return labels, ids, boxes, outlines
 
 
@@ -388,25 +392,32 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
             i = parent[i]
         return i
 
-    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
-    for a_pos, a in enumerate(order):
-        ax, ay, aw, ah = boxes[a]
-        for b in order[a_pos + 1:]:
-            bx, by, bw, bh = boxes[b]
-            if bx >= ax + aw:
-                break  # sorted by x: no later box overlaps a in x
-            overlap_x = min(ax + aw, bx + bw) - bx
-            gap_y = max(ay, by) - min(ay + ah, by + bh)
-            tall = max(ah, bh)
-            small = min(max(aw, ah), max(bw, bh))  # the smaller piece's size
-            if overlap_x >= 0.5 * min(aw, bw) and gap_y <= min(0.2 * tall, 0.5 * small) \
-                    and not (glyph and gap_y >= 0 and min(ah, bh) >= WHOLE * glyph) \
-                    and not _wall_between(walls, boxes[a], boxes[b]):
-                parent[root(b)] = root(a)
+    for a, b in _stacked(np.array(boxes, np.int64).reshape(-1, 4), glyph).tolist():
+        if not _wall_between(walls, boxes[a], boxes[b]):
+            parent[root(b)] = root(a)
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
         groups.setdefault(root(i), []).append(i)
     return list(groups.values())
+
+
+def _stacked(boxes: np.ndarray, glyph: float) -> np.ndarray:
+    """Pairs (a, b) of int (N, 4) ``boxes``, a starting left of b (or level with it, and first), that overlap mostly in
+    x and are close in y, unless both are most of a glyph (``glyph`` px) tall: int (P, 2) indices."""
+    order = np.argsort(boxes[:, 0], kind="stable")
+    x, y, w, h = boxes[order].T
+    ends = np.searchsorted(x, x + w, side="left")  # sorted by x: the boxes after a up to here start inside it
+    count = np.maximum(ends - np.arange(len(x)) - 1, 0)
+    a = np.repeat(np.arange(len(x)), count)
+    b = np.arange(len(a)) - np.repeat(np.cumsum(count) - count, count) + a + 1  # a + 1, ..., ends[a] - 1
+    overlap_x = np.minimum(x[a] + w[a], x[b] + w[b]) - x[b]
+    gap_y = np.maximum(y[a], y[b]) - np.minimum(y[a] + h[a], y[b] + h[b])
+    tall = np.maximum(h[a], h[b])
+    small = np.minimum(np.maximum(w[a], h[a]), np.maximum(w[b], h[b]))  # the smaller piece's size
+    close = (overlap_x >= 0.5 * np.minimum(w[a], w[b])) & (gap_y <= np.minimum(0.2 * tall, 0.5 * small))
+    if glyph:
+        close &= ~((gap_y >= 0) & (np.minimum(h[a], h[b]) >= WHOLE * glyph))
+    return np.stack([order[a[close]], order[b[close]]], axis=1)
 
 
 def _straight(rect: tuple) -> bool:
