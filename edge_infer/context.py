@@ -6,7 +6,9 @@ gap of letters written one to a box; in a word whose letters (glyphs not read as
 are at least two and at least as many as its digits, the digits are read as letters too. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
 and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
-on both sides, though taller than they are (the f of a cursive word), is a letter too.
+on both sides, though taller than they are (the f of a cursive word), is a letter too, and so is one
+no taller than the x-height of a letter rising above it beside it on the same baseline (the o of
+"do"), which runs leave apart as they differ so in size.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ WORD_GAP = 2.0  # glyphs closer than this many heights belong to one word (lette
 TALL = 0.8  # a glyph not read as a digit counts as a letter of a word if at least this tall for its digits ...
 BROAD = 0.35  # ... and at least this wide for its height (brackets and bars are not)
 JOINED = 0.1  # a glyph this close (in its heights) to letters on both sides is written joined to them: a letter
+ASCENDER = 1.6  # a letter this many times as tall as the glyph beside it rises above that glyph's x-height (d, h, t
+# stand about twice as tall as o, a and e), ...
+BASELINE = 0.25  # ... when their feet are level to this share of the small glyph's height (a raised power is not)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
     wordy: set[int] = set()
     for line in group.lines(glyphs):
         wordy.update(_joined(line, digit, index))
+        wordy.update(_lowercase(line, digit, index))
         for run in group.runs(line, WORD_GAP):
             digits = [index[id(g)] for g in run if digit[index[id(g)]]]
             if not digits:
@@ -72,3 +78,25 @@ def _joined(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list
             if x - (left.box[0] + left.box[2]) <= JOINED * h and right.box[0] - (x + w) <= JOINED * h:
                 joined.append(i)
     return joined
+
+
+def _lowercase(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list[int]:
+    """Indices of the digit glyphs of ``line`` (left to right) written beside a letter (a glyph that is no digit, and
+    not narrow) ASCENDER times as tall, standing on the same baseline, within WORD_GAP of their height: an x-height
+    letter of a lowercase word, as the o beside the d of "do". A tall glyph with such digits on both sides is no
+    ascender but more likely a digit of their number run into something (writing showing through from the back)."""
+    def rises(small: Glyph, tall: Glyph, space: int) -> bool:
+        _, y, w, h = small.box
+        _, ty, tw, th = tall.box
+        return digit[index[id(small)]] and not digit[index[id(tall)]] and tw >= BROAD * th and th >= ASCENDER * h \
+            and abs((y + h) - (ty + th)) <= BASELINE * h and space <= WORD_GAP * h
+
+    lower = []
+    ends = [None, *line, None]
+    for before, tall, after in zip(ends, ends[1:], ends[2:]):
+        sides = [(g, max(g.box[0] - (tall.box[0] + tall.box[2]), tall.box[0] - (g.box[0] + g.box[2])))
+                 for g in (before, after) if g is not None]
+        small = [g for g, space in sides if rises(g, tall, space)]
+        if len(small) == 1:
+            lower.append(index[id(small[0])])
+    return lower

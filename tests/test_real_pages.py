@@ -246,9 +246,9 @@ def test_touching_digits_are_split(rec, mnist):
 
 @pytest.mark.skipif(not glyphs.fonts("handwriting"),
                     reason="handwriting fonts are not installed (scripts/setup.sh dev installs them)")
-@pytest.mark.xfail(strict=True, reason="known gap: 3 digits are read in these five lines of letters")
 def test_letters_words_and_symbols_are_not_digits(rec):
-    """Handwritten capitals and words (O, I, S, Z and B among them), and a sum's symbols alone, give no digits."""
+    """Handwritten capitals and words (O, I, S, Z and B among them), and a sum's symbols alone, give no digits.
+    The o of "who" and of "do" were read as 0s until an x-height letter beside an ascender counted as a letter."""
     rng = np.random.default_rng(1)
     found = 0
     for text in ("SOIL ZONE", "BASIL", "who do you think", "PIYUSH SANTWANI", "+ x = ( )"):
@@ -257,7 +257,7 @@ def test_letters_words_and_symbols_are_not_digits(rec):
         h, w = alpha.shape
         page[150:150 + h, 20:20 + w] = (page[150:150 + h, 20:20 + w] * (1 - alpha) + 40 * alpha).astype(np.uint8)
         found += len(rec.recognize(page))
-    assert found <= 1
+    assert found <= 1  # measured 0
 
 
 def test_a_sum_keeps_its_digits(rec, mnist):
@@ -284,6 +284,28 @@ def test_a_power_is_read_after_its_base(rec, mnist):
         x += _write(page, _digit(mnist, digit, 4), x, 200 - raise_by, height)[2] + (6 if digit == 4 else 40)
     assert "".join(str(d.digit) for d in rec.recognize(page)) == "5421"
     assert sorted(n.text for n in rec.read_numbers(page)) == ["1", "2", "54"]
+
+
+def test_an_x_height_letter_beside_an_ascender_is_a_letter():
+    """The o of "do" and the a of "at", read as digits, stand on their ascender's baseline at half its height: they
+    are letters. Digits as tall as the letters beside them ("No 25"), a power raised beside a tall letter ("b²"),
+    a digit beside a tall bracket, and digits on both sides of a tall glyph (a 4 of "246" run into writing that
+    shows through from the back of the page, as on a generated show-through page) keep their digits."""
+    from edge_infer.context import Glyph, in_words
+
+    sure, none = np.eye(10, dtype=np.float32)[0], np.zeros(10, np.float32)
+    pages = {  # (box, a digit?) left to right; the indices expected to be read as letters
+        "do": ([((100, 100, 25, 42), False), ((128, 124, 20, 18), True)], {1}),
+        "at": ([((100, 124, 20, 18), True), ((123, 104, 14, 38), False)], {0}),
+        "No 25": ([((100, 100, 30, 40), False), ((133, 118, 22, 22), False), ((180, 100, 24, 40), True),
+                   ((208, 100, 24, 40), True)], set()),
+        "b²": ([((100, 100, 25, 42), False), ((128, 92, 14, 18), True)], set()),
+        "(3": ([((100, 96, 10, 50), False), ((113, 124, 20, 18), True)], set()),
+        "246": ([((344, 310, 22, 30), True), ((379, 284, 40, 56), False), ((416, 309, 22, 31), True)], set()),
+    }
+    for text, (written, letters) in pages.items():
+        found = [Glyph(box, sure if is_digit else none) for box, is_digit in written]
+        assert in_words(found, 0.5) == letters, text
 
 
 def test_a_tall_glyph_does_not_draw_other_lines_into_its_own():
