@@ -3,8 +3,9 @@
 Recognition-driven segmentation: the columns where the ink is thinnest are candidate cuts;
 every piece between two cuts is read by the model; dynamic programming finds the sequence
 of pieces whose digits are most probable together, and the region is split only if that
-beats reading it whole and every part is a clear digit. A model that knows "non-digit" gives a touching pair a low digit
-probability, so a pair is never read confidently as one digit.
+beats reading it whole and every part is a clear digit, as tall as digits written together
+are. A model that knows "non-digit" gives a touching pair a low digit probability, so a pair
+is never read confidently as one digit.
 
     glyphs = split([(region, probabilities), ...], read)   # read: float32 (N, 28, 28) -> (N, 10) digit probabilities
 """
@@ -24,6 +25,8 @@ SURE = 0.9  # a region read as one digit this surely is not split; every part of
 
 MAX_CUTS = 8  # candidate cuts per region: the thinnest columns
 NARROWEST, WIDEST = 0.12, 1.1  # a piece's width, as a fraction of the region's height, for one digit
+SHORTEST = 0.6  # a piece's ink less tall than this share of the region's is a stroke's end, not a digit: digits
+# written together share their height
 
 Reader = Callable[[np.ndarray], np.ndarray]
 
@@ -98,15 +101,20 @@ class _Plan:
 
     def next_spans(self) -> list[tuple[int, int]]:
         """The pieces with ink, not yet read, that start at the left edge or where a clear digit ends."""
-        starts = {0} | {j for (_, j), p in self.read.items() if p.max() >= SURE}
+        starts = {0} | {span[1] for span in self.read if self._clear(span)}
         todo = [span for span in self.spans if span[0] in starts and span not in self.pieces]
         for i, j in todo:
             self.pieces[(i, j)] = _piece(self.region.ink, self.edges[i], self.edges[j])
         return [span for span in todo if self.pieces[span] is not None]
 
+    def _clear(self, span: tuple[int, int]) -> bool:
+        """Whether the piece ``span``, read, is a clear digit: read SURE, and SHORTEST of the region tall at least."""
+        top, bottom, _ = self.pieces[span]
+        return self.read[span].max() >= SURE and bottom - top >= SHORTEST * self.region.ink.shape[0]
+
     def best(self, whole: float) -> list[tuple[Region, np.ndarray]] | None:
         """The most probable sequence of clear-digit pieces, if there is one and it beats the region read whole."""
-        score = {span: np.log(float(p.max())) for span, p in self.read.items() if p.max() >= SURE}
+        score = {span: np.log(float(p.max())) for span, p in self.read.items() if self._clear(span)}
         ends = len(self.edges)
         total = [0.0] + [-np.inf] * (ends - 1)  # total[j]: best log probability of columns 0..edges[j] as digits
         came = [-1] * ends
