@@ -235,8 +235,10 @@ def _walls(ink: np.ndarray, height: float) -> np.ndarray:
     A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
     its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
     is squared or ruled paper, written across, whose faint lines ``remove_rules`` subtracts.
-    A cell's hull also reaches into its walls wherever they waver, so it is shrunk by the
-    walls' own thickness (twice their area over their outline's length) before it keeps pixels.
+    A cell's hull also reaches into its walls wherever they waver, so it is shrunk by half the
+    walls' thickness (their area over their outline's length) before it keeps pixels. Shrunk by
+    the whole thickness, a small cell between thick walls kept nothing of a digit written
+    against them.
     """
     mask = ink_mask(ink)
     walls = np.zeros_like(mask)
@@ -255,7 +257,7 @@ def _walls(ink: np.ndarray, height: float) -> np.ndarray:
             continue  # squared or ruled paper, written across: remove_rules takes its faint lines
         area = cv2.contourArea(contours[index]) - sum(cv2.contourArea(contours[h]) for h in holes)
         outline = cv2.arcLength(contours[index], True) + sum(cv2.arcLength(contours[h], True) for h in holes)
-        margin = max(2, round(2 * area / max(outline, 1)))
+        margin = max(2, round(area / max(outline, 1)))
         x, y, w, h = cv2.boundingRect(contours[index])  # everything happens inside the box's own rectangle
         pixels = cv2.drawContours(np.zeros((h, w), np.uint8), contours, int(index), 255, cv2.FILLED, offset=(-x, -y))
         inside = np.zeros((h, w), np.uint8)

@@ -25,8 +25,8 @@ SURE = 0.9  # a region read as one digit this surely is not split; every part of
 
 MAX_CUTS = 8  # candidate cuts per region: the thinnest columns
 NARROWEST, WIDEST = 0.12, 1.1  # a piece's width, as a fraction of the region's height, for one digit
-SHORTEST = 0.6  # a piece's ink less tall than this share of the region's is a stroke's end, not a digit: digits
-# written together share their height
+SHORTEST = 0.7  # a piece's ink less tall than this share of the region's is a stroke, not a digit: digits written
+# together share their height (a tick's short arm is about 0.6 of it)
 
 Reader = Callable[[np.ndarray], np.ndarray]
 
