@@ -270,7 +270,9 @@ def test_touching_digits_are_split(rec, mnist):
                     reason="handwriting fonts are not installed (scripts/setup.sh dev installs them)")
 def test_letters_words_and_symbols_are_not_digits(rec):
     """Handwritten capitals and words (O, I, S, Z and B among them), and a sum's symbols alone, give no digits.
-    The o of "who" and of "do" were read as 0s until an x-height letter beside an ascender counted as a letter."""
+    The o of "who" was read as a 0 until an x-height letter beside an ascender counted as a letter; the o of "do"
+    still is, as its d has an o on either side, which the rule leaves alone (a 4 between two digits, run into
+    writing showing through, looks so)."""
     rng = np.random.default_rng(1)
     found = 0
     for text in ("SOIL ZONE", "BASIL", "who do you think", "PIYUSH SANTWANI", "+ x = ( )"):
@@ -279,7 +281,7 @@ def test_letters_words_and_symbols_are_not_digits(rec):
         h, w = alpha.shape
         page[150:150 + h, 20:20 + w] = (page[150:150 + h, 20:20 + w] * (1 - alpha) + 40 * alpha).astype(np.uint8)
         found += len(rec.recognize(page))
-    assert found <= 1  # measured 0
+    assert found <= 1  # regression alarm at the measured value: 1 (the o of "do"; 2 before)
 
 
 def test_a_sum_keeps_its_digits(rec, mnist):
