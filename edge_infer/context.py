@@ -95,7 +95,7 @@ def _lowercase(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> l
     ends = [None, *line, None]
     for before, tall, after in zip(ends, ends[1:], ends[2:]):
         sides = [(g, max(g.box[0] - (tall.box[0] + tall.box[2]), tall.box[0] - (g.box[0] + g.box[2])))
-                 for g in (before, after) if g is not None]
+                 for g in (before, after) if g is not None]  # each neighbour, with the gap to it on its side
         small = [g for g, space in sides if rises(g, tall, space)]
         if len(small) == 1:
             lower.append(index[id(small[0])])

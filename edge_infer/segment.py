@@ -373,10 +373,10 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     start = np.array([contours[i][0, 0] for i in outer], np.int64).reshape(-1, 2)  # a point on each boundary
     label = labels[start[:, 1], start[:, 0]]
     ids, boxes, outlines = [], [], []
-    for i, own in zip(outer[seeded[label]].tolist(), label[seeded[label]].tolist()):  # outer boundaries, seeded
+    for i, component in zip(outer[seeded[label]].tolist(), label[seeded[label]].tolist()):  # seeded ones only
         box = cv2.boundingRect(contours[i])
         if box[2] * box[3] >= 6:
-            ids.append(own)
+            ids.append(component)
             boxes.append(box)
             outlines.append(contours[i])
     return labels, ids, boxes, outlines
