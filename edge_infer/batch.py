@@ -319,7 +319,8 @@ class Parquet(JsonLines):
 
 def _schema(pa):
     box = pa.list_(pa.int64())
-    detection = pa.struct([("digit", pa.int64()), ("confidence", pa.float64()), ("box", box)])
+    detection = pa.struct([("digit", pa.int64()), ("confidence", pa.float64()), ("box", box),
+                           ("cell", box)])  # null for a digit in no row of boxes
     number = pa.struct([("text", pa.string()), ("confidence", pa.float64()), ("box", box),
                         ("digits", pa.list_(detection))])
     return pa.schema([("path", pa.string()), ("width", pa.int64()), ("height", pa.int64()),

@@ -31,11 +31,13 @@ BASELINE = 0.25  # ... when their feet are level to this share of the small glyp
 
 @dataclass(frozen=True)
 class Glyph:
-    """One classified region: ``box`` (x, y, w, h) in frame pixels and ``probabilities``, float32 (10,) over the
-    digits; what they leave to 1 is the probability that the glyph is no digit."""
+    """One classified region: ``box`` (x, y, w, h) in frame pixels, ``probabilities``, float32 (10,) over the
+    digits (what they leave to 1 is the probability that the glyph is no digit), and the ``cell`` of a box or grid
+    it is written in, (x, y, w, h) in frame pixels, or None."""
 
     box: Box
     probabilities: np.ndarray
+    cell: Box | None = None
 
     @property
     def digit(self) -> int:

@@ -1,4 +1,5 @@
-"""Order detections into lines and split lines into numbers: pure geometry on boxes."""
+"""Order detections into lines and split lines into numbers: pure geometry on boxes (and on the cells of a row of
+boxes that digits are written in)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ GAP = 0.9  # digits closer than GAP x their height belong to one number
 SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
 RAISED = 0.75  # a box at most this tall for a line may be a power raised above it ...
 POWER = 2  # ... in a line of at most this many boxes
+CELL_WIDE = 1.5  # a box of a form at most this many times wider than tall holds one character ...
+CELL_GAP = 0.5  # ... and the next box of its row is no further than this many of their heights
 
 
 def union(boxes: Iterable[Box]) -> Box:
@@ -72,18 +75,31 @@ def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:
 
 def runs(line: Sequence[T], gap: float = GAP) -> list[list[T]]:
     """Split one left-to-right line into runs of neighbouring, similarly sized boxes: closer than ``gap`` times
-    the taller one's height."""
+    the taller one's height, or written in neighbouring cells of one row of boxes (``next_cells``)."""
     out: list[list[T]] = []
     for item in line:
         if out:
             last = out[-1][-1]
             space = item.box[0] - (last.box[0] + last.box[2])
             tall = max(item.box[3], last.box[3])
-            if space <= gap * tall and tall <= SIZE_RATIO * min(item.box[3], last.box[3]):
+            near = space <= gap * tall or next_cells(getattr(last, "cell", None), getattr(item, "cell", None))
+            if near and tall <= SIZE_RATIO * min(item.box[3], last.box[3]):
                 out[-1].append(item)
                 continue
         out.append([item])
     return out
+
+
+def next_cells(a: Box | None, b: Box | None) -> bool:
+    """Whether cell ``b`` is the next one right of cell ``a`` (each (x, y, w, h), or None) in a row of boxes that each
+    hold one character (no wider than CELL_WIDE times their height), so that what is written in them is one field,
+    as a date in eight boxes: about as tall, level, and apart by no more than a wall (CELL_GAP of their height)."""
+    if a is None or b is None or a == b:
+        return False
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+    tall = max(ah, bh)
+    return aw <= CELL_WIDE * ah and bw <= CELL_WIDE * bh and abs(ah - bh) <= 0.25 * tall \
+        and abs(ay - by) <= 0.25 * tall and 0 <= bx - (ax + aw) <= CELL_GAP * tall
 
 
 def intersection(a: Box, b: Box) -> float:

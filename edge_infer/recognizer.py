@@ -68,15 +68,18 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Detection:
-    """A digit found in a frame: ``box`` (x, y, w, h) in frame pixels, ``digit`` 0-9, ``confidence`` in [0, 1]."""
+    """A digit found in a frame: ``box`` (x, y, w, h) in frame pixels, ``digit`` 0-9, ``confidence`` in [0, 1],
+    and the ``cell`` (x, y, w, h) of the box, grid or table it is written in, or None."""
 
     box: Box
     digit: int
     confidence: float
+    cell: Box | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``digit``, ``confidence`` and ``box`` as [x, y, w, h]."""
-        return {"digit": self.digit, "confidence": self.confidence, "box": [int(v) for v in self.box]}
+        """JSON-ready: ``digit``, ``confidence``, ``box`` as [x, y, w, h], and ``cell`` likewise (or None)."""
+        return {"digit": self.digit, "confidence": self.confidence, "box": [int(v) for v in self.box],
+                "cell": None if self.cell is None else [int(v) for v in self.cell]}
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ class DigitRecognizer:
         glyphs = self.glyphs(frame)
         wordy = context.in_words(glyphs, self.min_confidence)
         wide = max(self.min_confidence, SURE)  # the confidence a glyph wider than WIDEST needs
-        detections = [Detection(g.box, g.digit, g.confidence) for i, g in enumerate(glyphs) if i not in wordy
+        detections = [Detection(g.box, g.digit, g.confidence, g.cell) for i, g in enumerate(glyphs) if i not in wordy
                       and g.confidence >= (self.min_confidence if g.box[2] <= WIDEST * g.box[3] else wide)]
         return [d for line in group.lines(detections, raised=True) for d in line]  # a power after its base
 
@@ -195,7 +198,7 @@ class DigitRecognizer:
             return []
         read = self._digit_probabilities
         whole = read(np.stack([fit_mnist(r.ink) for r in found]))
-        return [context.Glyph(r.box, p) for r, p in split(list(zip(found, whole)), read)]
+        return [context.Glyph(r.box, p, r.cell) for r, p in split(list(zip(found, whole)), read)]
 
     def read_numbers(self, frame: np.ndarray) -> list[Number]:
         """Group the digits of ``frame`` into numbers: neighbours on a line, read left to right, line by line."""

@@ -7,8 +7,9 @@ Each step is a small function so it can be inspected on its own (``layers`` runs
    well: one that brings them to TARGET_HEIGHT px. Photos of any size read alike;
 2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
 3. ``remove_lines``: boxes, grids and tables are taken out whole, keeping what is written in
-   their cells; ``remove_rules`` subtracts faint paper rules and finds the other long straight
-   lines, which go too;
+   their cells (the cells of a row of boxes are kept, for a number written a digit to a box);
+   ``remove_rules`` subtracts faint paper rules and finds the other long straight lines, which
+   go too;
 4. ``ink_mask``: a low threshold that keeps faint strokes;
 5. ``regions``: connected components with some clearly dark ink (hysteresis), strokes of
    one digit merged, specks, box sides, long strokes and pieces of longer lines dropped.
@@ -51,6 +52,7 @@ BEND = 0.36  # ... which may bend away from the stroke's axis by up to 20 degree
 GRAIN = 10  # ... FAINT above this percentile of the ink there: the paper's own level, not 0 in a dim, grainy photo
 FROM_END = 0.2  # ... and the line goes on from the stroke's end, unbroken over this share of the way
 MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching digits, to be split
+IN_CELL = 0.8  # a region with this share of its box inside a cell's box is written in that cell
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 
@@ -62,10 +64,12 @@ def _level(fraction: float) -> int:
 
 @dataclass(frozen=True)
 class Region:
-    """A candidate digit: ``box`` (x, y, w, h) in frame pixels and its ``ink`` map, float32 (h, w) in [0, 1]."""
+    """A candidate digit: ``box`` (x, y, w, h) in frame pixels, its ``ink`` map, float32 (h, w) in [0, 1], and the
+    ``cell`` of a box, grid or table it is written in, (x, y, w, h) in frame pixels, or None."""
 
     box: tuple[int, int, int, int]
     ink: np.ndarray
+    cell: tuple[int, int, int, int] | None = None
 
 
 def ink_map(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
@@ -183,7 +187,7 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Take grids, boxes, table rules, underlines and paper rules out of an ink map, keeping what is written in them.
 
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
@@ -197,10 +201,11 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     - faint rules of ruled and squared paper are subtracted in grey levels (``remove_rules``),
       so that strokes crossing them survive;
     - a thin straight run longer than LINE_RUN glyph heights goes whole.
-    Returns (ink, mask, walls): the ink map and its mask (above WEAK) without the lines, and
-    the pixels of the lines taken out (of a squared paper's grid, only where its rules went).
+    Returns (ink, mask, walls, cells): the ink map and its mask (above WEAK) without the lines,
+    the pixels of the lines taken out (of a squared paper's grid, only where its rules went), and
+    the cells of single rows of boxes (``_row_of_boxes``), int (N, 4) boxes (x, y, w, h).
     """
-    walls = _walls(ink, height)
+    walls, cells = _walls(ink, height)
     ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
     ruled = ink_mask(ink)
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
@@ -209,9 +214,9 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     runs = _mend(mask, runs)
     walls = cv2.bitwise_or(cv2.bitwise_or(walls, runs), cv2.subtract(ruled, mask))  # with the paper rules taken
     if not cv2.countNonZero(runs):
-        return ink, mask, walls
+        return ink, mask, walls, cells
     keep = cv2.bitwise_not(runs)
-    return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls
+    return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls, cells
 
 
 def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
@@ -229,8 +234,9 @@ def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _walls(ink: np.ndarray, height: float) -> np.ndarray:
-    """uint8 mask of the walls of boxes and grids in a uint8 ink map (see ``remove_lines``).
+def _walls(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 mask of the walls of boxes and grids in a uint8 ink map (see ``remove_lines``), and the cells of those
+    that are a single row of boxes, int (N, 4) (``_row_of_boxes``).
 
     A grid whose cells hold glyphs (at least FILLED of them) is a form, a table or a puzzle:
     its walls go whole and separate the cells. One whose cells hardly ever hold a whole glyph
@@ -241,10 +247,10 @@ def _walls(ink: np.ndarray, height: float) -> np.ndarray:
     against them.
     """
     mask = ink_mask(ink)
-    walls = np.zeros_like(mask)
+    walls, rooms = np.zeros_like(mask), []  # rooms: the cells of rows of boxes
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
-        return walls
+        return walls, np.zeros((0, 4), np.int64)
     links = hierarchy[0]  # per contour: next, previous, first child, parent
     depth = _depths(links)
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
@@ -263,10 +269,22 @@ def _walls(ink: np.ndarray, height: float) -> np.ndarray:
         inside = np.zeros((h, w), np.uint8)
         for hole in holes:
             cv2.fillConvexPoly(inside, cv2.convexHull(contours[hole]) - (x, y), 255)
+        rooms += _row_of_boxes([cv2.boundingRect(contours[hole]) for hole in holes])
         inside = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
         wall = cv2.bitwise_and(cv2.bitwise_and(pixels, mask[y:y + h, x:x + w]), cv2.bitwise_not(inside))
         walls[y:y + h, x:x + w] = cv2.bitwise_or(walls[y:y + h, x:x + w], wall)
-    return walls
+    return walls, np.array(rooms, np.int64).reshape(-1, 4)
+
+
+def _row_of_boxes(holes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The cells of a box or form whose holes' boxes are ``holes``, if it is one row: its holes at least half as
+    tall as the tallest, all level with one another (a date's or an account number's boxes, written a digit to a
+    box, drawn apart or sharing their sides); none for a grid or a table of several rows. Smaller holes are loops
+    of digits touching a wall and the like."""
+    tallest = max(h for _, _, _, h in holes)
+    cells = [box for box in holes if box[3] >= 0.5 * tallest]
+    top, bottom = max(y for _, y, _, _ in cells), min(y + h for _, y, _, h in cells)
+    return cells if bottom - top >= 0.5 * tallest else []
 
 
 def _depths(links: np.ndarray) -> np.ndarray:
@@ -319,7 +337,7 @@ def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
-            min_height: int = MIN_HEIGHT, glyph: float = 0.0) -> list[Region]:
+            min_height: int = MIN_HEIGHT, glyph: float = 0.0, cells: np.ndarray | None = None) -> list[Region]:
     """Connected components of ``mask`` that hold some STRONG ink, with the pieces of one digit merged.
 
     The STRONG test is hysteresis: faint specks and grain never make a region, while the
@@ -329,7 +347,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     runs between them: then they sit in two cells. Regions too small, too flat or too long
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
     longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
-    past both its ends (``_goes_on``): a paper edge or a rule.
+    past both its ends (``_goes_on``): a paper edge or a rule. Each region gets the cell it is written in
+    (``_cell_of``), of the ``cells``, int (N, 4) boxes.
     """
     labels, ids, boxes, outlines = _seeded_pieces(ink, mask)
     height, width = mask.shape
@@ -354,8 +373,25 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
             continue
-        found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0))))
+        found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0)),
+                            _cell_of(cells, (x0, y0, w, h))))
     return found
+
+
+def _cell_of(cells: np.ndarray | None, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """The smallest of the ``cells`` (int (N, 4) boxes) that holds most of ``box`` (IN_CELL of its area), or None. A
+    digit's own loop, a hole too if the digit touches a wall, is smaller than the digit; a frame around a whole
+    form holds its cells, which are smaller."""
+    if cells is None or not len(cells):
+        return None
+    x, y, w, h = box
+    cx, cy, cw, ch = cells.T
+    iw = np.minimum(cx + cw, x + w) - np.maximum(cx, x)
+    ih = np.minimum(cy + ch, y + h) - np.maximum(cy, y)
+    holds = np.flatnonzero((iw > 0) & (ih > 0) & (np.maximum(iw, 0) * np.maximum(ih, 0) >= IN_CELL * w * h))
+    if not len(holds):
+        return None
+    return tuple(int(v) for v in cells[holds[np.argmin(cw[holds] * ch[holds])]])
 
 
 def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
@@ -520,14 +556,15 @@ def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tup
 @dataclass(frozen=True)
 class Layers:
     """A frame read at its working scale: the ``ink`` map and ``mask`` (uint8, lines taken out), the line pixels
-    taken out (``walls``), the typical ``glyph`` height in working px (0.0 if unknown), and ``factor``, frame px
-    per working px."""
+    taken out (``walls``), the typical ``glyph`` height in working px (0.0 if unknown), ``factor``, frame px
+    per working px, and the ``cells`` of boxes and grids, int (N, 4) boxes in working px."""
 
     ink: np.ndarray
     mask: np.ndarray
     walls: np.ndarray
     glyph: float
     factor: float
+    cells: np.ndarray
 
 
 def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
@@ -542,8 +579,8 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
         working = wanted
         ink = ink_map(shrink(gray, working), dark_ink)
     height *= working  # 0 when there were too few glyphs to tell: the rules that compare with it then hold back
-    ink, mask, walls = remove_lines(ink, height or TARGET_HEIGHT)
-    return Layers(ink, mask, walls, height, 1.0 / (scale * working))
+    ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT)
+    return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells)
 
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
@@ -553,8 +590,8 @@ def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGH
     module's doc). ``min_height`` is in working pixels.
     """
     read = layers(gray, dark_ink)
-    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph)
-    return [Region(_to_frame(r.box, read.factor), r.ink) for r in found]
+    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells)
+    return [Region(_to_frame(r.box, read.factor), r.ink, r.cell and _to_frame(r.cell, read.factor)) for r in found]
 
 
 def _to_frame(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:

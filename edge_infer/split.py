@@ -140,4 +140,4 @@ def _part(region: Region, start: int, piece: tuple[int, int, np.ndarray]) -> Reg
     left, right = start + int(cols[0]), start + int(cols[-1]) + 1
     box = (x + int(left * sx), y + int(top * sy),
            max(1, round((right - left) * sx)), max(1, round((bottom - top) * sy)))
-    return Region(box, ink[:, cols[0]:cols[-1] + 1])
+    return Region(box, ink[:, cols[0]:cols[-1] + 1], region.cell)

@@ -174,6 +174,28 @@ def test_digits_in_date_boxes_and_no_box_sides(rec, mnist):
     assert [d.digit for d in rec.recognize(page)] == digits
 
 
+def test_a_number_written_a_digit_to_a_box_is_one_number(rec, mnist):
+    """A date in eight boxes drawn apart, a digit centred in each, farther apart than the digits of one number are:
+    one number, and each digit knows its box. The same digits in the cells of a 2x4 grid, or in wide cells of a
+    table's row, stay apart (a puzzle's or a table's cells are no field of one number)."""
+    def page_of(boxes):
+        page = _paper()
+        for i, (x, y, w, h) in enumerate(boxes):
+            cv2.rectangle(page, (x, y), (x + w, y + h), 40, 2)
+            _write(page, _digit(mnist, [1, 5, 0, 3, 2, 0, 1, 6][i], i), x + w // 2 - 8, y + (h - 28) // 2, 28)
+        return page
+
+    row = [(40 + i * 62, 150, 50, 50) for i in range(8)]
+    numbers = rec.read_numbers(page_of(row))
+    assert [n.text for n in numbers] == ["15032016"]
+    assert [d.cell for d in numbers[0].digits] == [pytest.approx(box, abs=4) for box in row]
+    grid = [(40 + (i % 4) * 54, 100 + (i // 4) * 54, 54, 54) for i in range(8)]
+    grid_numbers = rec.read_numbers(page_of(grid))
+    assert sorted(len(n.text) for n in grid_numbers) == [1] * 8
+    table = [(40 + i * 140, 150, 140, 50) for i in range(4)]
+    assert [n.text for n in rec.read_numbers(page_of(table))] == ["1", "5", "0", "3"]
+
+
 def test_digits_against_the_thick_walls_of_small_boxes_are_kept(rec, mnist):
     """Eight boxes of thick (6 px) blurred walls, their digits 28 px tall in 48 px cells, every other one written
     against a wall, and a larger number below that sets the page's glyph height: all are read. When the cells'
