@@ -3,7 +3,8 @@
 An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a
 letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
 gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
-are at least two and at least as many as its digits, the digits are read as letters too. Only glyphs as tall
+are at least two and at least as many as its digits, the digits are read as letters too, but
+for digits a word space after a word in running hand, which are a number after it. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
 and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
 on both sides, though taller than they are (the f of a cursive word), is a letter too, and so is one
@@ -27,6 +28,8 @@ JOINED = 0.1  # a glyph this close (in its heights) to letters on both sides is 
 ASCENDER = 1.6  # a letter this many times as tall as the glyph beside it rises above that glyph's x-height (d, h, t
 # stand about twice as tall as o, a and e), ...
 BASELINE = 0.25  # ... when their feet are level to this share of the small glyph's height (a raised power is not)
+SPACE = 0.4  # digits set off by a gap this many of their heights wide from a word written joined beside them ...
+JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run together) are a number of their own
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
         wordy.update(_joined(line, digit, index))
         wordy.update(_lowercase(line, digit, index))
         for run in group.runs(line, WORD_GAP):
-            digits = [index[id(g)] for g in run if digit[index[id(g)]]]
+            apart = _set_apart(run, digit, index)
+            digits = [index[id(g)] for g in run if digit[index[id(g)]] and index[id(g)] not in apart]
             if not digits:
                 continue
             tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
@@ -66,6 +70,31 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
             if letters >= max(2, len(digits)):  # a word has two letters at least
                 wordy.update(digits)
     return wordy
+
+
+def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> set[int]:
+    """Indices of the digit glyphs of ``run`` (left to right) in a group of consecutive digits set off by a word
+    space (SPACE of the group's height) from each glyph beside it, and that glyph a word written joined (JOINED_WORD
+    times wider than tall): "year 1997" in running hand. Block capitals stand one to a box or apart, and a
+    digit-like O or I among them stays in its word."""
+    is_digit = [digit[index[id(g)]] for g in run]
+    apart: set[int] = set()
+    start = 0
+    while start < len(run):
+        if not is_digit[start]:
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(run) and is_digit[end + 1]:
+            end += 1
+        height = max(g.box[3] for g in run[start:end + 1])
+        sides = [(run[start - 1], run[start], run[start - 1])] if start else []
+        sides += [(run[end], run[end + 1], run[end + 1])] if end + 1 < len(run) else []
+        if all(b.box[0] - (a.box[0] + a.box[2]) >= SPACE * height and word.box[2] >= JOINED_WORD * word.box[3]
+               for a, b, word in sides):
+            apart.update(index[id(g)] for g in run[start:end + 1])
+        start = end + 1
+    return apart
 
 
 def _joined(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list[int]:
