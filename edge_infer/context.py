@@ -35,7 +35,7 @@ JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run t
 @dataclass(frozen=True)
 class Glyph:
     """One classified region: ``box`` (x, y, w, h) in frame pixels, ``probabilities``, float32 (10,) over the
-    digits (what they leave to 1 is the probability that the glyph is no digit), and the ``cell`` of a box or grid
+    digits (what they leave to 1 is the probability that the glyph is no digit), and the ``cell`` of a row of boxes
     it is written in, (x, y, w, h) in frame pixels, or None."""
 
     box: Box

@@ -69,7 +69,7 @@ class Prediction:
 @dataclass(frozen=True)
 class Detection:
     """A digit found in a frame: ``box`` (x, y, w, h) in frame pixels, ``digit`` 0-9, ``confidence`` in [0, 1],
-    and the ``cell`` (x, y, w, h) of the box, grid or table it is written in, or None."""
+    and the ``cell`` (x, y, w, h) of a row of boxes it is written in (a date's boxes), or None."""
 
     box: Box
     digit: int

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge_infer.group import union
+from edge_infer.group import intersection, union
 
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
@@ -65,7 +65,7 @@ def _level(fraction: float) -> int:
 @dataclass(frozen=True)
 class Region:
     """A candidate digit: ``box`` (x, y, w, h) in frame pixels, its ``ink`` map, float32 (h, w) in [0, 1], and the
-    ``cell`` of a box, grid or table it is written in, (x, y, w, h) in frame pixels, or None."""
+    ``cell`` of a row of boxes it is written in (a date's boxes), (x, y, w, h) in frame pixels, or None."""
 
     box: tuple[int, int, int, int]
     ink: np.ndarray
@@ -379,19 +379,11 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
 
 
 def _cell_of(cells: np.ndarray | None, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
-    """The smallest of the ``cells`` (int (N, 4) boxes) that holds most of ``box`` (IN_CELL of its area), or None. A
-    digit's own loop, a hole too if the digit touches a wall, is smaller than the digit; a frame around a whole
-    form holds its cells, which are smaller."""
-    if cells is None or not len(cells):
-        return None
-    x, y, w, h = box
-    cx, cy, cw, ch = cells.T
-    iw = np.minimum(cx + cw, x + w) - np.maximum(cx, x)
-    ih = np.minimum(cy + ch, y + h) - np.maximum(cy, y)
-    holds = np.flatnonzero((iw > 0) & (ih > 0) & (np.maximum(iw, 0) * np.maximum(ih, 0) >= IN_CELL * w * h))
-    if not len(holds):
-        return None
-    return tuple(int(v) for v in cells[holds[np.argmin(cw[holds] * ch[holds])]])
+    """The smallest of the ``cells`` (int (N, 4) boxes) that holds most of ``box`` (IN_CELL of its area), or None: a
+    box drawn round a row of boxes holds their cells, which are smaller."""
+    holding = [tuple(cell) for cell in (cells if cells is not None else []).tolist()
+               if intersection(cell, box) >= IN_CELL * box[2] * box[3]]
+    return min(holding, key=lambda cell: cell[2] * cell[3], default=None)
 
 
 def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
