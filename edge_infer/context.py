@@ -114,8 +114,9 @@ def _joined(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list
 def _lowercase(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list[int]:
     """Indices of the digit glyphs of ``line`` (left to right) written beside a letter (a glyph that is no digit, and
     not narrow) ASCENDER times as tall, standing on the same baseline, within WORD_GAP of their height: an x-height
-    letter of a lowercase word, as the o beside the d of "do". A tall glyph with such digits on both sides is no
-    ascender but more likely a digit of their number run into something (writing showing through from the back)."""
+    letter of a lowercase word, as the o beside the d of "do". A tall glyph with such digits on both sides, as close
+    to it as the digits of a number are (group.GAP), is no ascender but more likely a digit of their number run into
+    something (writing showing through from the back)."""
     def rises(small: Glyph, tall: Glyph, space: int) -> bool:
         _, y, w, h = small.box
         _, ty, tw, th = tall.box
@@ -127,7 +128,7 @@ def _lowercase(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> l
     for before, tall, after in zip(ends, ends[1:], ends[2:]):
         sides = [(g, max(g.box[0] - (tall.box[0] + tall.box[2]), tall.box[0] - (g.box[0] + g.box[2])))
                  for g in (before, after) if g is not None]  # each neighbour, with the gap to it on its side
-        small = [g for g, space in sides if rises(g, tall, space)]
-        if len(small) == 1:
-            lower.append(index[id(small[0])])
+        small = [(g, space) for g, space in sides if rises(g, tall, space)]
+        if len(small) < 2 or any(space > group.GAP * g.box[3] for g, space in small):
+            lower.extend(index[id(g)] for g, _ in small)
     return lower
