@@ -20,7 +20,8 @@ SIZE_RATIO = 1.8  # ... and no more than this ratio apart in height
 RAISED = 0.75  # a box at most this tall for a line may be a power raised above it ...
 POWER = 2  # ... in a line of at most this many boxes
 CELL_WIDE = 1.5  # a box of a form at most this many times wider than tall holds one character ...
-CELL_GAP = 0.5  # ... and the next box of its row is no further than this many of their heights
+CELL_GAP = 0.5  # ... and the next box of its row is no further than this many of their heights, ...
+CELL_LEVEL = 0.25  # ... and differs from it in height and top by no more than this share of the taller one's height
 
 
 def union(boxes: Iterable[Box]) -> Box:
@@ -93,13 +94,13 @@ def runs(line: Sequence[T], gap: float = GAP) -> list[list[T]]:
 def next_cells(a: Box | None, b: Box | None) -> bool:
     """Whether cell ``b`` is the next one right of cell ``a`` (each (x, y, w, h), or None) in a row of boxes that each
     hold one character (no wider than CELL_WIDE times their height), so that what is written in them is one field,
-    as a date in eight boxes: about as tall, level, and apart by no more than a wall (CELL_GAP of their height)."""
+    as a date in eight boxes: about as tall, level (CELL_LEVEL), and apart by no more than a wall (CELL_GAP)."""
     if a is None or b is None or a == b:
         return False
     (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
     tall = max(ah, bh)
-    return aw <= CELL_WIDE * ah and bw <= CELL_WIDE * bh and abs(ah - bh) <= 0.25 * tall \
-        and abs(ay - by) <= 0.25 * tall and 0 <= bx - (ax + aw) <= CELL_GAP * tall
+    return aw <= CELL_WIDE * ah and bw <= CELL_WIDE * bh and abs(ah - bh) <= CELL_LEVEL * tall \
+        and abs(ay - by) <= CELL_LEVEL * tall and 0 <= bx - (ax + aw) <= CELL_GAP * tall
 
 
 def intersection(a: Box, b: Box) -> float:
