@@ -218,25 +218,41 @@ def xvfb(tmp_path):
     server.wait(5)
 
 
-@pytest.mark.slow
-def test_window_mode_under_xvfb(xvfb, tmp_path):
+def _screen_until(display: str, shown, seconds: float = 20.0) -> np.ndarray:
+    """Grab the screen (RGB) every half second until ``shown(pixels)`` holds or ``seconds`` pass; the last grab.
+    The window shows its first reading within a frame or two, but a loaded machine (CI's, say) can take
+    seconds to start the app and get there, so one grab after a fixed sleep is a race."""
     from PIL import ImageGrab
 
+    deadline = time.monotonic() + seconds
+    while True:
+        time.sleep(0.5)
+        pixels = np.asarray(ImageGrab.grab(xdisplay=display).convert("RGB"))
+        if shown(pixels) or time.monotonic() > deadline:
+            return pixels
+
+
+def _count(pixels: np.ndarray, rgb: tuple[int, int, int]) -> int:
+    return int(np.all(pixels == rgb, axis=-1).sum())
+
+
+@pytest.mark.slow
+def test_window_mode_under_xvfb(xvfb, tmp_path):
     env = {**os.environ, "DISPLAY": xvfb, "TF_CPP_MIN_LOG_LEVEL": "2"}
     app = subprocess.Popen([sys.executable, "-m", "edge_infer", str(demo_clip())], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def annotated(pixels):  # draw.BOX boxes and draw.NUMBER labels, in RGB
+        return _count(pixels, (40, 200, 40)) > 500 and _count(pixels, (20, 90, 200)) > 100
+
     try:
-        time.sleep(3.0)
-        shot = ImageGrab.grab(xdisplay=xvfb)
-        shot.save(tmp_path / "window.png")
+        pixels = _screen_until(xvfb, annotated)
+        cv2.imwrite(str(tmp_path / "window.png"), pixels[..., ::-1])
         app.send_signal(signal.SIGINT)  # Ctrl-C mid-clip
         out, err = app.communicate(timeout=15)
     finally:
         app.kill()
-    pixels = np.asarray(shot.convert("RGB"))
-    box_green = np.all(pixels == (40, 200, 40), axis=-1).sum()  # draw.BOX, in RGB
-    label_blue = np.all(pixels == (20, 90, 200), axis=-1).sum()  # draw.NUMBER, in RGB
-    assert box_green > 500 and label_blue > 100, f"no annotation on screen; see {tmp_path / 'window.png'}"
+    assert annotated(pixels), f"no annotation on screen; see {tmp_path / 'window.png'}"
     assert out == ""  # a window, not JSON lines
     assert app.returncode == 130 and "interrupted" in err and "Traceback" not in err
 
@@ -244,8 +260,6 @@ def test_window_mode_under_xvfb(xvfb, tmp_path):
 @pytest.mark.slow
 def test_window_keys_under_xvfb(xvfb, tmp_path):
     """t shows the threshold view, s saves a snapshot, q quits cleanly; keys typed with xdotool."""
-    from PIL import ImageGrab
-
     if not shutil.which("xdotool"):
         pytest.skip("xdotool is not installed (scripts/setup.sh dev installs it)")
     env = {**os.environ, "DISPLAY": xvfb}
@@ -258,17 +272,20 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
                        env=env, check=True, timeout=10, capture_output=True)
         time.sleep(0.6)
 
+    def threshold_view(pixels):  # a black mask with white ink where the frame was
+        return np.mean(pixels[40:440, 0:640].max(axis=-1) < 30) > 0.7
+
     try:
         time.sleep(2.5)
         press("t")
-        view = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("L"))[40:440, 0:640]
+        pixels = _screen_until(xvfb, threshold_view)
         press("s")
         press("q")
         out, err = app.communicate(timeout=15)
     finally:
         app.kill()
     assert app.returncode == 0, err
-    assert np.mean(view < 30) > 0.7, "the threshold view shows a black mask with white ink"
+    assert threshold_view(pixels), "the threshold view shows a black mask with white ink"
     snaps = sorted((tmp_path / "snaps").iterdir())
     assert [p.suffix for p in snaps] == [".json", ".png"]
     snapshot = json.loads(snaps[0].read_text())
@@ -278,8 +295,6 @@ def test_window_keys_under_xvfb(xvfb, tmp_path):
 @pytest.mark.slow
 def test_drawing_pad_reads_a_drawn_seven(xvfb, tmp_path):
     """Draw a 7 with the mouse (xdotool): it is boxed and read, with the top-3 probability bars."""
-    from PIL import ImageGrab
-
     if not shutil.which("xdotool"):
         pytest.skip("xdotool is not installed (scripts/setup.sh dev installs it)")
     env = {**os.environ, "DISPLAY": xvfb}
@@ -298,14 +313,8 @@ def test_drawing_pad_reads_a_drawn_seven(xvfb, tmp_path):
         for x, y in stroke:
             xdo("mousemove", "--window", window, str(x), str(y))
         xdo("mouseup", "1")
-        deadline = time.monotonic() + 20  # the window shows the reading within a frame or two; a loaded machine
-        while True:  # (CI's, say) can take seconds to get there
-            time.sleep(0.5)
-            pixels = np.asarray(ImageGrab.grab(xdisplay=xvfb).convert("RGB"))
-            boxed = np.all(pixels == (40, 200, 40), axis=-1).sum()
-            bars = np.all(pixels == (20, 90, 200), axis=-1).sum()
-            if (boxed > 300 and bars > 1000) or time.monotonic() > deadline:
-                break
+        pixels = _screen_until(xvfb, lambda p: _count(p, (40, 200, 40)) > 300 and _count(p, (20, 90, 200)) > 1000)
+        boxed, bars = _count(pixels, (40, 200, 40)), _count(pixels, (20, 90, 200))
         cv2.imwrite(str(tmp_path / "pad.png"), pixels[..., ::-1])
         xdo("key", "q")
         app.communicate(timeout=15)
