@@ -121,11 +121,10 @@ def match(truth: list[Box], found: list[Box], threshold: float = 0.5,
     """Greedy one-to-one matching of boxes by ``score`` (default: IoU) >= threshold; returns (truth index, found
     index) pairs."""
     score = score or iou
-    pairs = sorted(((score(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
+    pairs = sorted(((value, i, j) for i, t in enumerate(truth) for j, f in enumerate(found)
+                    if (value := score(t, f)) >= threshold), reverse=True)
     used_t, used_f, out = set(), set(), []
-    for value, i, j in pairs:
-        if value < threshold:
-            break
+    for _, i, j in pairs:
         if i not in used_t and j not in used_f:
             used_t.add(i)
             used_f.add(j)

@@ -99,6 +99,7 @@ def frame_weight(frame: np.ndarray) -> float:
 @dataclass
 class _Reading:
     text: str
+    cells: tuple[int, ...]  # where the vote counts each digit: 10 x its position + the digit
     confidences: tuple[float, ...]
     weight: float
     aspect: float  # width / height of the number's box
@@ -119,27 +120,29 @@ class _Track:
     needs: int = MIN_FRAMES  # frames read before it is shown: 1 when its first reading was sure (SURE_FIRST)
     voted: tuple[str, float] | None = None  # the vote of these readings: the same until one joins them (decay
     # scales every weight alike)
+    measured: tuple[float, float] | None = None  # size() of these readings, likewise
 
     def size(self) -> tuple[float, float]:
         """The number's size read whole: (height px, width / height), the median height of the track's readings
         clear of the frame's edges, and the widest of its readings (at the edge or not) not much shorter than that
         (COMPLETE); (0.0, 0.0) if no reading is clear of the edges."""
-        whole = [r for r in self.readings if r.whole]
-        if not whole:
-            return 0.0, 0.0
-        height = median(r.height for r in whole)
-        return height, max((r.aspect for r in self.readings if r.height >= COMPLETE * height), default=0.0)
+        if self.measured is None:
+            whole = [r.height for r in self.readings if r.whole]
+            height = median(whole) if whole else 0.0
+            self.measured = (height, max((r.aspect for r in self.readings if r.height >= COMPLETE * height),
+                                         default=0.0)) if whole else (0.0, 0.0)
+        return self.measured
 
-    def misses_part(self, reading: _Reading, size: tuple[float, float] | None = None) -> bool:
+    def misses_part(self, reading: _Reading) -> bool:
         """Whether ``reading`` misses part of the number: it is shorter than COMPLETE x its height (a piece of a
         digit, as when a 5's bar comes apart from its bowl), or narrower than COMPLETE x its width (a digit
-        short). ``size`` is ``size()``, if known."""
-        height, aspect = size or self.size()
+        short)."""
+        height, aspect = self.size()
         return reading.height < COMPLETE * height or reading.aspect < COMPLETE * aspect
 
     def add(self, reading: _Reading) -> None:
         self.readings.append(reading)
-        self.voted = None
+        self.voted = self.measured = None
 
     def vote(self) -> tuple[str, float]:
         """The digit-by-digit vote: (text, share of the weighted readings that agree with it).
@@ -158,31 +161,32 @@ class _Track:
         total = sum(counts)
         by_length: dict[int, float] = {}
         for r, count in zip(readings, counts):
-            by_length[len(r.text)] = by_length.get(len(r.text), 0.0) + count
+            by_length[len(r.cells)] = by_length.get(len(r.cells), 0.0) + count
         length = max(by_length, key=by_length.get)
-        scores = [[0.0] * 10 for _ in range(length)]  # plain floats: a few dozen additions, cheaper than numpy's
-        weights = [[0.0] * 10 for _ in range(length)]  # the same without the confidences, for the agreement
+        scores = [0.0] * (10 * length)  # by cell (_Reading.cells); plain floats: a few dozen additions, cheaper
+        weights = [0.0] * (10 * length)  # than numpy's; the same without the confidences, for the agreement
         for r, count in zip(readings, counts):
-            if len(r.text) == length:
-                for score, weight, digit, confidence in zip(scores, weights, r.text, r.confidences):
-                    score[ord(digit) - 48] += count * confidence
-                    weight[ord(digit) - 48] += count
-        best = "".join(str(max(range(10), key=position.__getitem__)) for position in scores)
-        shown = self.shown
+            if len(r.cells) == length:
+                for cell, confidence in zip(r.cells, r.confidences):
+                    scores[cell] += count * confidence
+                    weights[cell] += count
+        best = [cells.index(max(cells)) for cells in (scores[i:i + 10] for i in range(0, 10 * length, 10))]
+        shown = [ord(digit) - 48 for digit in self.shown]  # the first of equals wins
         if shown and shown != best:
             if len(shown) != length:
                 keep = by_length[length] < SWITCH * by_length.get(len(shown), 0.0)
             else:
                 differ = [i for i in range(length) if best[i] != shown[i]]
-                keep = sum(scores[i][ord(best[i]) - 48] for i in differ) \
-                    < SWITCH * sum(scores[i][ord(shown[i]) - 48] for i in differ)
+                keep = sum(scores[10 * i + best[i]] for i in differ) < SWITCH * sum(scores[10 * i + shown[i]]
+                                                                                    for i in differ)
             best = shown if keep else best
+        text = "".join(map(str, best))
         if len(best) != length:  # the shown text kept its length: count its agreement afresh
-            agree = sum(count * sum(a == b for a, b in zip(r.text, best)) for r, count in zip(readings, counts)
-                        if len(r.text) == len(best))
+            agree = sum(count * sum(a == b for a, b in zip(r.text, text)) for r, count in zip(readings, counts)
+                        if len(r.text) == len(text))
         else:
-            agree = sum(weight[ord(digit) - 48] for weight, digit in zip(weights, best))
-        return best, agree / (len(best) * total) if total > 0 else 0.0
+            agree = sum(weights[10 * i + digit] for i, digit in enumerate(best))
+        return text, agree / (len(best) * total) if total > 0 else 0.0
 
 
 class Tracker:
@@ -271,17 +275,21 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
     x, y, w, h = number.box
     height, width = size
     whole = min(x, y, width - x - w, height - y - h) >= EDGE
-    return _Reading(number.text, tuple(d.confidence for d in number.digits),
+    return _Reading(number.text, tuple(10 * i + d.digit for i, d in enumerate(number.digits)),
+                    tuple(d.confidence for d in number.digits),
                     weight * number.confidence, w / max(h, 1), float(h), whole)
 
 
 def _continues(track: Box, number: Box) -> float:
     """How well the box of a reading continues a track's (predicted) box: their IoU, or MATCH_IOU when one holds
     HELD of the other, as a number coming into view, or read with a digit more or less, does."""
-    shared = intersection(track, number)  # once: it is most of the matching's cost
-    if not shared:
+    tx, ty, tw, th = track
+    nx, ny, nw, nh = number
+    across, down = min(tx + tw, nx + nw) - max(tx, nx), min(ty + th, ny + nh) - max(ty, ny)  # intersection(),
+    if across <= 0 or down <= 0:  # inlined: most pairs do not meet, and this runs for every pair every frame
         return 0.0
-    small, large = sorted((track[2] * track[3], number[2] * number[3]))
+    shared = across * down
+    small, large = sorted((tw * th, nw * nh))
     overlap = shared / (small + large - shared)
     if overlap >= MATCH_IOU:
         return overlap
