@@ -4,7 +4,7 @@ An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters i
 letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
 gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
 are at least two and at least as many as its digits, the digits are read as letters too, but
-for digits a word space after a word in running hand, which are a number after it. Only glyphs as tall
+for digits a word space from the words beside them, which are a number of their own. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
 and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
 on both sides, though taller than they are (the f of a cursive word), is a letter too, and so is one
@@ -29,7 +29,11 @@ ASCENDER = 1.6  # a letter this many times as tall as the glyph beside it rises 
 # stand about twice as tall as o, a and e), ...
 BASELINE = 0.25  # ... when their feet are level to this share of the small glyph's height (a raised power is not)
 SPACE = 0.4  # digits set off by a gap this many of their heights wide from a word written joined beside them ...
-JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run together) are a number of their own
+JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run together) are a number of their own,
+LEVEL = 0.88  # ... when they are as tall as one another to this share, and as the letters beside them (the o and f of
+# a printed "of" are not; nor are "so" and "is", x-height beside capitals and ascenders), and are not a lone I
+LETTER_SPACES = 2.0  # ... and so are digits set off by this many times the space between the word's letters beside
+# them (printed or block letters stand apart, but closer); block capitals written one to a box are evenly spaced
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,12 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
 
 def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> set[int]:
     """Indices of the digit glyphs of ``run`` (left to right) in a group of consecutive digits set off by a word
-    space (SPACE of the group's height) from each glyph beside it, and that glyph a word written joined (JOINED_WORD
-    times wider than tall): "year 1997" in running hand. Block capitals stand one to a box or apart, and a
-    digit-like O or I among them stays in its word."""
+    space (SPACE of the group's height) from each glyph beside it, where that glyph is a word written joined
+    (JOINED_WORD times wider than tall), "year 1997" in running hand, or where the space is LETTER_SPACES times the
+    space between the word's letters there, "YORK 93 Ref" in block or printed letters, and the group's digits are
+    level with one another and with those letters (LEVEL), and not a lone narrow I. Block capitals one to a box stand
+    evenly apart, and a digit-like O among them stays in its word; a digit-like glyph at the group's end as close to
+    a word's letters as they are to one another is a letter of that word."""
     is_digit = [digit[index[id(g)]] for g in run]
     apart: set[int] = set()
     start = 0
@@ -88,13 +95,43 @@ def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> se
         while end + 1 < len(run) and is_digit[end + 1]:
             end += 1
         height = max(g.box[3] for g in run[start:end + 1])
-        sides = [(run[start - 1], run[start], run[start - 1])] if start else []
-        sides += [(run[end], run[end + 1], run[end + 1])] if end + 1 < len(run) else []
-        if all(b.box[0] - (a.box[0] + a.box[2]) >= SPACE * height and word.box[2] >= JOINED_WORD * word.box[3]
-               for a, b, word in sides):
+        following = end + 1
+        # a digit-like glyph at either end of the group, as close to the letters beside it as they are to one another
+        # and a word space from the rest of the group, is a letter of that word: the S of "RUPEES 716"
+        if 0 < start < end and _word_space(_gap(run[start], run[start + 1]), _gap(run[start - 1], run[start]), height):
+            start += 1
+        if start < end < len(run) - 1 and _word_space(_gap(run[end - 1], run[end]), _gap(run[end], run[end + 1]),
+                                                        height):
+            end -= 1
+        sides = []  # (the gap to the word beside, its glyph there and the next, the space between them or None)
+        if start:
+            beyond = run[start - 2] if start > 1 else run[start - 1]
+            sides.append((_gap(run[start - 1], run[start]), run[start - 1], beyond,
+                          _gap(beyond, run[start - 1]) if start > 1 else None))
+        if end + 1 < len(run):
+            beyond = run[end + 2] if end + 2 < len(run) else run[end + 1]
+            sides.append((_gap(run[end], run[end + 1]), run[end + 1], beyond,
+                          _gap(run[end + 1], beyond) if end + 2 < len(run) else None))
+        number = run[start:end + 1]
+        spaced = min(g.box[3] for g in number) >= LEVEL * height and (len(number) > 1 or number[0].box[2] >= BROAD
+                                                                      * number[0].box[3])
+        if all(word.box[2] >= JOINED_WORD * word.box[3] and gap >= SPACE * height
+               or spaced and spacing is not None and _word_space(gap, spacing, height)
+               and max(word.box[3], beyond.box[3]) * LEVEL <= height for gap, word, beyond, spacing in sides):
             apart.update(index[id(g)] for g in run[start:end + 1])
-        start = end + 1
+        start = following
     return apart
+
+
+def _gap(left: Glyph, right: Glyph) -> int:
+    """The space between two glyphs of a line, ``left`` before ``right``, in px (less than 0 where they overlap)."""
+    return right.box[0] - (left.box[0] + left.box[2])
+
+
+def _word_space(gap: int, spacing: int, height: int) -> bool:
+    """Whether ``gap`` parts two words whose letters stand ``spacing`` apart: SPACE of ``height`` (the digits') wide
+    at least, and LETTER_SPACES times ``spacing``."""
+    return gap >= SPACE * height and gap >= LETTER_SPACES * max(spacing, 1)
 
 
 def _joined(line: list[Glyph], digit: list[bool], index: dict[int, int]) -> list[int]:

@@ -399,6 +399,31 @@ def test_a_number_after_a_word_in_running_hand_is_no_part_of_it():
     assert in_words(glyphs_of(boxed), 0.5) == {2}
 
 
+def test_a_number_a_word_space_from_printed_or_block_letters_is_no_part_of_them():
+    """Letters that stand apart, but closer to one another than to a number beside them, leave it a number: "YORK 93
+    Ref" keeps its 93 (the O of YORK stays a letter) and "RUPEES 716" its 716, though the S, digit-like and close to
+    its E, is a letter. Not so a printed "of" (its o an x-height shorter than its f), a lone I, or an "so" as short as
+    an x-height beside capitals: they are words."""
+    from edge_infer.context import Glyph, in_words
+
+    sure, none = np.eye(10, dtype=np.float32)[0], np.zeros(10, np.float32)
+
+    def read(written):
+        """``written``: (x, width, height, is a digit) per glyph, bottoms level; the x of those read as letters."""
+        glyphs = [Glyph((x, 130 - h, w, h), sure if digit else none) for x, w, h, digit in written]
+        return sorted(glyphs[i].box[0] for i in in_words(glyphs, 0.5))
+
+    york = [(x, 24, 30, x == 56) for x in (0, 28, 56, 84)]  # Y O R K, 4 px apart
+    ref = [(224, 24, 30, False), (251, 20, 30, False), (274, 16, 30, False)]
+    assert read(york + [(140, 22, 30, True), (168, 22, 30, True)] + ref) == [56]
+    rupees = [(x, 22, 30, x == 125) for x in (0, 25, 50, 75, 100, 125)]  # R U P E E S, 3 px apart
+    assert read(rupees + [(175, 18, 30, True), (199, 10, 30, True), (215, 20, 30, True)]) == [125]
+    total, york_again = [(x, 18, 22, False) for x in (0, 20, 40, 60, 80)], [(x, 18, 22, False) for x in (170, 190)]
+    assert read(total + [(120, 14, 16, True), (136, 10, 22, True)] + york_again) == [120, 136]  # "of"
+    assert read(total + [(120, 6, 22, True)] + york_again) == [120]  # a lone I
+    assert read(total + [(120, 13, 15, True), (135, 13, 15, True)] + york_again) == [120, 135]  # "so"
+
+
 def test_a_tall_glyph_does_not_draw_other_lines_into_its_own():
     """Boxes of a handheld frame: a tall 7 at the left edge spans the height of two lines. A line joins boxes
     through its last box, so "2189" beside the 7 is its line (and the "4" further right, a little lower, a number
