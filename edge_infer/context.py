@@ -30,10 +30,10 @@ ASCENDER = 1.6  # a letter this many times as tall as the glyph beside it rises 
 BASELINE = 0.25  # ... when their feet are level to this share of the small glyph's height (a raised power is not)
 SPACE = 0.4  # digits set off by a gap this many of their heights wide from a word written joined beside them ...
 JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run together) are a number of their own,
-LEVEL = 0.88  # ... when they are as tall as one another to this share, and as the letters beside them (the o and f of
-# a printed "of" are not; nor are "so" and "is", x-height beside capitals and ascenders), and are not a lone I
 LETTER_SPACES = 2.0  # ... and so are digits set off by this many times the space between the word's letters beside
-# them (printed or block letters stand apart, but closer); block capitals written one to a box are evenly spaced
+# them (printed or block letters stand apart, but closer; block capitals written one to a box are evenly spaced) ...
+LEVEL = 0.88  # ... when they are as tall as one another to this share, and as the letter beside them (the o and f of
+# a printed "of" are not; nor are "so" and "is", x-height beside capitals and ascenders), and are not a lone I
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,27 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
         wordy.update(_lowercase(line, digit, index))
         for run in group.runs(line, WORD_GAP):
             apart = _set_apart(run, digit, index)
-            digits = [index[id(g)] for g in run if digit[index[id(g)]] and index[id(g)] not in apart]
-            if not digits:
-                continue
-            tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
-            letters = sum(1 for g in run
-                          if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
-            if letters >= max(2, len(digits)):  # a word has two letters at least
-                wordy.update(digits)
+            for words in _between(run, apart, index):  # a number set apart parts the words on its two sides
+                digits = [index[id(g)] for g in words if digit[index[id(g)]]]
+                if not digits:
+                    continue
+                tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
+                letters = sum(1 for g in words
+                              if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
+                if letters >= max(2, len(digits)):  # a word has two letters at least
+                    wordy.update(digits)
     return wordy
+
+
+def _between(run: list[Glyph], apart: set[int], index: dict[int, int]) -> list[list[Glyph]]:
+    """The stretches of ``run`` between the glyphs in ``apart`` (indices), each a list of glyphs left to right."""
+    stretches: list[list[Glyph]] = [[]]
+    for g in run:
+        if index[id(g)] in apart:
+            stretches.append([])
+        else:
+            stretches[-1].append(g)
+    return [s for s in stretches if s]
 
 
 def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> set[int]:
@@ -81,46 +93,52 @@ def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> se
     space (SPACE of the group's height) from each glyph beside it, where that glyph is a word written joined
     (JOINED_WORD times wider than tall), "year 1997" in running hand, or where the space is LETTER_SPACES times the
     space between the word's letters there, "YORK 93 Ref" in block or printed letters, and the group's digits are
-    level with one another and with those letters (LEVEL), and not a lone narrow I. Block capitals one to a box stand
-    evenly apart, and a digit-like O among them stays in its word; a digit-like glyph at the group's end as close to
-    a word's letters as they are to one another is a letter of that word."""
-    is_digit = [digit[index[id(g)]] for g in run]
+    level with one another and with the letter beside them (LEVEL), and not a lone narrow I. Block capitals one to a
+    box stand evenly apart, and a digit-like O among them stays in its word; a digit-like glyph at the group's end as
+    close to a word's letters as they are to one another is a letter of that word (``_peeled``)."""
     apart: set[int] = set()
-    start = 0
-    while start < len(run):
-        if not is_digit[start]:
-            start += 1
-            continue
-        end = start
-        while end + 1 < len(run) and is_digit[end + 1]:
-            end += 1
-        height = max(g.box[3] for g in run[start:end + 1])
-        following = end + 1
-        # a digit-like glyph at either end of the group, as close to the letters beside it as they are to one another
-        # and a word space from the rest of the group, is a letter of that word: the S of "RUPEES 716"
-        if 0 < start < end and _word_space(_gap(run[start], run[start + 1]), _gap(run[start - 1], run[start]), height):
-            start += 1
-        if start < end < len(run) - 1 and _word_space(_gap(run[end - 1], run[end]), _gap(run[end], run[end + 1]),
-                                                        height):
-            end -= 1
-        sides = []  # (the gap to the word beside, its glyph there and the next, the space between them or None)
-        if start:
-            beyond = run[start - 2] if start > 1 else run[start - 1]
-            sides.append((_gap(run[start - 1], run[start]), run[start - 1], beyond,
-                          _gap(beyond, run[start - 1]) if start > 1 else None))
-        if end + 1 < len(run):
-            beyond = run[end + 2] if end + 2 < len(run) else run[end + 1]
-            sides.append((_gap(run[end], run[end + 1]), run[end + 1], beyond,
-                          _gap(run[end + 1], beyond) if end + 2 < len(run) else None))
+    for start, end in _digit_groups([digit[index[id(g)]] for g in run]):
+        start, end = _peeled(run, start, end)
         number = run[start:end + 1]
-        spaced = min(g.box[3] for g in number) >= LEVEL * height and (len(number) > 1 or number[0].box[2] >= BROAD
-                                                                      * number[0].box[3])
+        height = max(g.box[3] for g in number)
+        level = min(g.box[3] for g in number) >= LEVEL * height and (
+            len(number) > 1 or number[0].box[2] >= BROAD * number[0].box[3])
+        sides = []  # (the gap to the word beside, its glyph there, the space between that glyph and the next, or None)
+        if start:
+            sides.append((_gap(run[start - 1], run[start]), run[start - 1],
+                          _gap(run[start - 2], run[start - 1]) if start > 1 else None))
+        if end + 1 < len(run):
+            sides.append((_gap(run[end], run[end + 1]), run[end + 1],
+                          _gap(run[end + 1], run[end + 2]) if end + 2 < len(run) else None))
         if all(word.box[2] >= JOINED_WORD * word.box[3] and gap >= SPACE * height
-               or spaced and spacing is not None and _word_space(gap, spacing, height)
-               and max(word.box[3], beyond.box[3]) * LEVEL <= height for gap, word, beyond, spacing in sides):
-            apart.update(index[id(g)] for g in run[start:end + 1])
-        start = following
+               or level and spacing is not None and _word_space(gap, spacing, height) and word.box[3] * LEVEL <= height
+               for gap, word, spacing in sides):
+            apart.update(index[id(g)] for g in number)
     return apart
+
+
+def _digit_groups(is_digit: list[bool]) -> list[tuple[int, int]]:
+    """(first, last) index of each stretch of consecutive True in ``is_digit``."""
+    groups, start = [], None
+    for i, flag in enumerate([*is_digit, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            groups.append((start, i - 1))
+            start = None
+    return groups
+
+
+def _peeled(run: list[Glyph], start: int, end: int) -> tuple[int, int]:
+    """The group of digit glyphs ``run[start:end + 1]`` less a glyph at either end that is as close to the letters
+    beside it as they are to one another, and a word space from the rest of the group: a letter of that word, as the
+    S of "RUPEES 716" is."""
+    height = max(g.box[3] for g in run[start:end + 1])
+    if 0 < start < end and _word_space(_gap(run[start], run[start + 1]), _gap(run[start - 1], run[start]), height):
+        start += 1
+    if start < end < len(run) - 1 and _word_space(_gap(run[end - 1], run[end]), _gap(run[end], run[end + 1]), height):
+        end -= 1
+    return start, end
 
 
 def _gap(left: Glyph, right: Glyph) -> int:

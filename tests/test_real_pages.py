@@ -401,8 +401,9 @@ def test_a_number_after_a_word_in_running_hand_is_no_part_of_it():
 
 def test_a_number_a_word_space_from_printed_or_block_letters_is_no_part_of_them():
     """Letters that stand apart, but closer to one another than to a number beside them, leave it a number: "YORK 93
-    Ref" keeps its 93 (the O of YORK stays a letter) and "RUPEES 716" its 716, though the S, digit-like and close to
-    its E, is a letter. Not so a printed "of" (its o an x-height shorter than its f), a lone I, or an "so" as short as
+    Ref" keeps its 93 (the O of YORK stays a letter), "only 27 Ref" its 27 (the l of only may be taller than the
+    digits; the y beside them is not), and "RUPEES 716" its 716, though the S, digit-like and close to its E, is a
+    letter. Not so a printed "of" (its o an x-height shorter than its f), a lone I, or an "so" as short as
     an x-height beside capitals: they are words."""
     from edge_infer.context import Glyph, in_words
 
@@ -416,6 +417,8 @@ def test_a_number_a_word_space_from_printed_or_block_letters_is_no_part_of_them(
     york = [(x, 24, 30, x == 56) for x in (0, 28, 56, 84)]  # Y O R K, 4 px apart
     ref = [(224, 24, 30, False), (251, 20, 30, False), (274, 16, 30, False)]
     assert read(york + [(140, 22, 30, True), (168, 22, 30, True)] + ref) == [56]
+    only = [(0, 20, 26, False), (22, 14, 26, False), (38, 5, 34, True), (45, 12, 26, False)]  # its l is tall
+    assert read(only + [(69, 24, 28, True), (99, 24, 28, True)] + ref) == [38]
     rupees = [(x, 22, 30, x == 125) for x in (0, 25, 50, 75, 100, 125)]  # R U P E E S, 3 px apart
     assert read(rupees + [(175, 18, 30, True), (199, 10, 30, True), (215, 20, 30, True)]) == [125]
     total, york_again = [(x, 18, 22, False) for x in (0, 20, 40, 60, 80)], [(x, 18, 22, False) for x in (170, 190)]
