@@ -2,9 +2,10 @@
 
 An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a
 letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
-gap of letters written one to a box; in a word whose letters (glyphs not read as digits)
-are at least two and at least as many as its digits, the digits are read as letters too, but
-for digits a word space from the words beside them, which are a number of their own. Only glyphs as tall
+gap of letters written one to a box; in a word whose letters (glyphs not read as digits, a glyph
+of letters written joined counting one for each height of its width) are at least two and at
+least as many as its digits, the digits are read as letters too, but for digits a word space
+from the words beside them, which are a number of their own. Only glyphs as tall
 as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
 and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
 on both sides, though taller than they are (the f of a cursive word), is a letter too, and so is one
@@ -70,7 +71,7 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
                 if not digits:
                     continue
                 tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
-                letters = sum(1 for g in words
+                letters = sum(max(1, g.box[2] // g.box[3]) for g in words  # letters written joined: one a height
                               if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
                 if letters >= max(2, len(digits)):  # a word has two letters at least
                     wordy.update(digits)

@@ -427,6 +427,19 @@ def test_a_number_a_word_space_from_printed_or_block_letters_is_no_part_of_them(
     assert read(total + [(120, 13, 15, True), (135, 13, 15, True)] + york_again) == [120, 135]  # "so"
 
 
+def test_letters_written_joined_count_as_the_letters_they_span():
+    """A printed "college": c, o, l, l and a joined "ege", whose o and ls read as digits. The "ege" is two heights
+    wide, so it counts two letters, three in all against three digits, and the o and ls are letters (counted a glyph
+    each, two letters against three digits, they read "011", as on a generated page of print)."""
+    from edge_infer.context import Glyph, in_words
+
+    sure, none = np.eye(10, dtype=np.float32)[0], np.zeros(10, np.float32)
+    college = [((346, 190, 10, 13), False), ((357, 190, 11, 13), True), ((369, 186, 10, 16), True),
+               ((381, 186, 9, 16), True), ((391, 190, 35, 17), False)]
+    glyphs = [Glyph(box, sure if digit else none) for box, digit in college]
+    assert in_words(glyphs, 0.5) == {1, 2, 3}
+
+
 def test_a_tall_glyph_does_not_draw_other_lines_into_its_own():
     """Boxes of a handheld frame: a tall 7 at the left edge spans the height of two lines. A line joins boxes
     through its last box, so "2189" beside the 7 is its line (and the "4" further right, a little lower, a number
