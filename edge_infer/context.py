@@ -1,16 +1,16 @@
 """Use what the page says around a glyph: a digit-like glyph inside a word is a letter.
 
-An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a
-letter. Glyphs are grouped into lines and words as numbers are (``group``), with the wider
-gap of letters written one to a box; in a word whose letters (glyphs not read as digits, a glyph
-of letters written joined counting one for each height of its width) are at least two and at
-least as many as its digits, the digits are read as letters too, but for digits a word space
-from the words beside them, which are a number of their own. Only glyphs as tall
-as the word's digits, and not narrow, count as letters, so the smaller x, + and = of a sum
-and the brackets around it leave its digits alone. A digit-like glyph written joined to letters
-on both sides, though taller than they are (the f of a cursive word), is a letter too, and so is one
-no taller than the x-height of a letter rising above it beside it on the same baseline (the o of
-"do"), which runs leave apart as they differ so in size.
+An O, I, S or Z written alone is as likely 0, 1, 5 or 2; written among letters it is a letter.
+Glyphs are grouped into lines and words as numbers are (``group``), with the wider gap of
+letters written one to a box; in a word of two letters at least (glyphs not read as digits) and
+no fewer letters than digits (a glyph of letters written joined counting one for each height of
+its width), the digits are read as letters too, but for digits a word space from the
+words beside them, which are a number of their own. Only glyphs as tall as the word's digits,
+not narrow, and not reaching above and below them count as letters, so the smaller x, + and = of
+a sum and the brackets around it leave its digits alone. A digit-like glyph written joined to
+letters on both sides, though taller than they are (the f of a cursive word), is a letter too,
+and so is one no taller than the x-height of a letter rising above it beside it on the same
+baseline (the o of "do"), which runs leave apart as they differ so in size.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from edge_infer.group import Box
 
 WORD_GAP = 2.0  # glyphs closer than this many heights belong to one word (letters in boxes are far apart)
 TALL = 0.8  # a glyph not read as a digit counts as a letter of a word if at least this tall for its digits ...
-BROAD = 0.35  # ... and at least this wide for its height (brackets and bars are not)
+BROAD = 0.35  # ... and at least this wide for its height (bars are not, nor a font's brackets) ...
+BRACKET = 0.1  # ... and not reaching this share of the digits' height above and below them, as a bracket does
 JOINED = 0.1  # a glyph this close (in its heights) to letters on both sides is written joined to them: a letter
 ASCENDER = 1.6  # a letter this many times as tall as the glyph beside it rises above that glyph's x-height (d, h, t
 # stand about twice as tall as o, a and e), ...
@@ -71,9 +72,15 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
                 if not digits:
                     continue
                 tall = TALL * float(np.median([glyphs[i].box[3] for i in digits]))
-                letters = sum(max(1, g.box[2] // g.box[3]) for g in words  # letters written joined: one a height
-                              if not digit[index[id(g)]] and g.box[3] >= tall and g.box[2] >= BROAD * g.box[3])
-                if letters >= max(2, len(digits)):  # a word has two letters at least
+                top = float(np.median([glyphs[i].box[1] for i in digits]))
+                foot = float(np.median([glyphs[i].box[1] + glyphs[i].box[3] for i in digits]))
+                reach = BRACKET * (foot - top)  # a glyph reaching this far above and below the digits is a bracket
+                letters = [g for g in words if not digit[index[id(g)]] and g.box[3] >= tall
+                           and g.box[2] >= BROAD * g.box[3]
+                           and not (g.box[1] <= top - reach and g.box[1] + g.box[3] >= foot + reach)]
+                # a word has two letters at least; with two, a glyph of letters written joined counts one a height
+                # of its width (a lone wide glyph is as likely two digits written together)
+                if len(letters) >= 2 and sum(max(1, g.box[2] // g.box[3]) for g in letters) >= len(digits):
                     wordy.update(digits)
     return wordy
 

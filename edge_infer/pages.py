@@ -101,6 +101,16 @@ class PageGenerator(SceneGenerator):
                   PRINT if colour is None and kind == "printed" else (colour if colour is not None else self._pen()[0]))
         return x + alpha.shape[1]
 
+    def _bracket(self, paper, char: str, x: int, y: int, height: int, colour) -> int:
+        """A bracket around digits ``height`` px tall at (x, y), reaching above and below them, as wide as a font's
+        or up to twice that (a hand's round bracket is as wide for its height as a letter); its right end."""
+        alpha = glyphs.render(char, int(height * self.rng.uniform(1.1, 1.4)), self.rng,
+                              stroke=self.rng.uniform(0.7, 1.4))
+        alpha = cv2.resize(alpha, (max(1, int(alpha.shape[1] * self.rng.uniform(1.0, 2.0))), alpha.shape[0]),
+                           interpolation=cv2.INTER_LINEAR)
+        self._put(paper, alpha, x, y - (alpha.shape[0] - height) // 2, colour)
+        return x + alpha.shape[1]
+
     def _rect(self, layer: np.ndarray, box: Box, thickness: int, wobble: float) -> None:
         """Draw a box's outline into ``layer`` (uint8), straight or hand-drawn with ``wobble`` px of waver."""
         x, y, w, h = box
@@ -344,12 +354,19 @@ class PageGenerator(SceneGenerator):
                 if term:  # an operator, drawn at the digits' size: its own shape makes it smaller
                     x = self._text(paper, str(rng.choice(["+", "x", "=", "-", "×"])), x + height // 3,
                                    y + height // 8, int(height * 0.9), colour=pen) + height // 3
-                if rng.random() < 0.3:
-                    x = self._text(paper, "(", x, y - height // 8, int(height * 1.1), colour=pen) + height // 8
+                bracketed = rng.random() < 0.3
+                if bracketed:
+                    x = self._bracket(paper, "(", x, y, height, pen) + height // 8
                 x = self._number(paper, x, y, height, int(rng.integers(1, 3)), digits, numbers, pen, stroke)
                 if rng.random() < 0.3:  # a power, raised and smaller
                     x = self._number(paper, x - height // 8, y - height // 3, int(height * 0.55), 1, digits,
                                      numbers, pen, stroke)
+                if bracketed and rng.random() < 0.7:  # closed, at times after another term inside
+                    if rng.random() < 0.4:
+                        x = self._text(paper, str(rng.choice(["+", "x", "-"])), x + height // 4, y + height // 8,
+                                       int(height * 0.9), colour=pen) + height // 4
+                        x = self._number(paper, x, y, height, int(rng.integers(1, 3)), digits, numbers, pen, stroke)
+                    x = self._bracket(paper, ")", x + height // 8, y, height, pen)
                 if x > w - 150:
                     break
 

@@ -230,7 +230,8 @@ def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
     reach = _MEND.shape[0] // 2
     x0, y0, x1, y1 = max(x - reach, 0), max(y - reach, 0), x + w + reach, y + h + reach  # all that closing can touch
     rest = cv2.bitwise_and(mask[y0:y1, x0:x1], cv2.bitwise_not(runs[y0:y1, x0:x1]))
-    across = cv2.bitwise_or(cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND), cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND.T))
+    across = cv2.bitwise_or(cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND),
+                            cv2.morphologyEx(rest, cv2.MORPH_CLOSE, _MEND.T))
     out = runs.copy()
     out[y0:y1, x0:x1] = cv2.subtract(runs[y0:y1, x0:x1], across)
     return out

@@ -427,6 +427,20 @@ def test_a_number_a_word_space_from_printed_or_block_letters_is_no_part_of_them(
     assert read(total + [(120, 13, 15, True), (135, 13, 15, True)] + york_again) == [120, 135]  # "so"
 
 
+def test_round_brackets_around_digits_are_not_letters():
+    """"(3 x 3)" from a real worksheet: a hand's round brackets are as wide for their height as letters are, but they
+    reach above and below the digits they enclose, and leave them digits (both 3s were read as letters). Capitals
+    beside digits stand level with them, and an O among them is still a letter."""
+    from edge_infer.context import Glyph, in_words
+
+    sure, none = np.eye(10, dtype=np.float32)[0], np.zeros(10, np.float32)
+    sum_ = [((450, 597, 11, 31), False), ((469, 600, 12, 21), True), ((488, 602, 12, 13), False),
+            ((509, 599, 13, 20), True), ((526, 595, 13, 31), False)]
+    assert in_words([Glyph(box, sure if digit else none) for box, digit in sum_], 0.5) == set()
+    word = [((x, 600, 16, 21), x == 470) for x in (450, 470, 490)]  # "NOT", an O between capitals
+    assert in_words([Glyph(box, sure if digit else none) for box, digit in word], 0.5) == {1}
+
+
 def test_letters_written_joined_count_as_the_letters_they_span():
     """A printed "college": c, o, l, l and a joined "ege", whose o and ls read as digits. The "ege" is two heights
     wide, so it counts two letters, three in all against three digits, and the o and ls are letters (counted a glyph
@@ -491,13 +505,13 @@ def test_glyph_height_and_working_scale(mnist):
 
 
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
-# measured, minus about 0.05 (regression alarms). Measured: grid 0.929 1.0, boxes 0.800 0.968, table 0.948
-# 0.948, touching 0.836 1.0, pencil 0.982 1.0, words 0.807 0.793, math 0.976 0.953, marks 0.829 0.971, print
-# 1.0 0.881 (its empty fields, read as a 0 surely enough to be kept though wide, and printed letters kerned apart
-# from a word), show-through 0.892 0.943, desk 0.938 0.957, all 0.908 0.949.
-PAGES = {"grid": (0.88, 0.95), "boxes": (0.75, 0.92), "table": (0.90, 0.90), "touching": (0.78, 0.95),
-         "pencil": (0.93, 0.95), "words": (0.75, 0.74), "math": (0.92, 0.90), "marks": (0.78, 0.92),
-         "print": (0.95, 0.83), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.85, 0.90)}
+# measured, minus about 0.05 (regression alarms). Measured: grid 0.929 1.0, boxes 0.800 0.968, table 0.969
+# 0.949, touching 0.836 1.0, pencil 0.982 1.0, words 0.947 0.857, math 0.946 0.956, marks 0.829 0.971, print
+# 1.0 0.912 (printed letters read as digits in words that hold more of them than letters), show-through 0.892
+# 0.943, desk 0.938 0.957, all 0.919 0.957.
+PAGES = {"grid": (0.88, 0.95), "boxes": (0.75, 0.92), "table": (0.92, 0.90), "touching": (0.78, 0.95),
+         "pencil": (0.93, 0.95), "words": (0.89, 0.80), "math": (0.89, 0.90), "marks": (0.78, 0.92),
+         "print": (0.95, 0.86), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.87, 0.90)}
 
 
 def test_context_reads_digits_in_words_as_letters():
