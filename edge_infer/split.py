@@ -123,8 +123,7 @@ class _Plan:
                 if (i, j) in score and total[i] + score[(i, j)] > total[j]:
                     total[j], came[j] = total[i] + score[(i, j)], i
         if came[-1] <= 0 or total[-1] <= np.log(max(whole, 1e-6)):
-            return None  # no way through clear digits (a word is not digits), the whole region, or the whole reads
-            # better
+            return None  # no way through clear digits (a word has none), the whole region, or the whole reads better
         path, j = [], ends - 1
         while j > 0:
             path.append((came[j], j))

@@ -170,8 +170,9 @@ class _Track:
                 for cell, confidence in zip(r.cells, r.confidences):
                     scores[cell] += count * confidence
                     weights[cell] += count
-        best = [cells.index(max(cells)) for cells in (scores[i:i + 10] for i in range(0, 10 * length, 10))]
-        shown = [ord(digit) - 48 for digit in self.shown]  # the first of equals wins
+        best = [cells.index(max(cells))  # the first of equals wins
+                for cells in (scores[i:i + 10] for i in range(0, 10 * length, 10))]
+        shown = [ord(digit) - 48 for digit in self.shown]
         if shown and shown != best:
             if len(shown) != length:
                 keep = by_length[length] < SWITCH * by_length.get(len(shown), 0.0)
@@ -283,13 +284,10 @@ def _reading(number: Number, weight: float, size: tuple[int, int]) -> _Reading:
 def _continues(track: Box, number: Box) -> float:
     """How well the box of a reading continues a track's (predicted) box: their IoU, or MATCH_IOU when one holds
     HELD of the other, as a number coming into view, or read with a digit more or less, does."""
-    tx, ty, tw, th = track
-    nx, ny, nw, nh = number
-    across, down = min(tx + tw, nx + nw) - max(tx, nx), min(ty + th, ny + nh) - max(ty, ny)  # intersection(),
-    if across <= 0 or down <= 0:  # inlined: most pairs do not meet, and this runs for every pair every frame
+    shared = intersection(track, number)  # once: it is most of the matching's cost
+    if not shared:
         return 0.0
-    shared = across * down
-    small, large = sorted((tw * th, nw * nh))
+    small, large = sorted((track[2] * track[3], number[2] * number[3]))
     overlap = shared / (small + large - shared)
     if overlap >= MATCH_IOU:
         return overlap
