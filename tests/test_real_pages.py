@@ -220,8 +220,9 @@ def test_digits_against_the_thick_walls_of_small_boxes_are_kept(rec, mnist):
 
 def test_empty_fields_and_tick_boxes_are_not_zeros(rec, mnist):
     """A printed form's empty field or tick box, blurred as in a photo, 12 to 24 px tall and up to twice as wide: none
-    is read, though the model reads 4 of these 24 as a 0 (confidence up to 0.97), as it read a field on a generated
-    page of print. A tick in a box goes with it; the 0s of a number written beside boxes are read."""
+    is read, though the recognizer before the empty-box rule read 4 of these 24 as a 0 (confidence up to 0.97), as it
+    read a field on a generated page of print. A tick in a box goes with it; the 0s of a number written beside
+    boxes are read."""
     noise = np.random.default_rng(0)
     for tall in (12, 16, 20, 24):
         for ratio in (1.0, 1.5, 2.0):
