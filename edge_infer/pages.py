@@ -189,6 +189,9 @@ class PageGenerator(SceneGenerator):
         amount = (int(rng.integers(10, max(11, w - 300))), int(rng.integers(h // 2 + 20, h - 80)),
                   int(rng.integers(200, 290)), int(rng.integers(44, 60)))
         self._rect(layer, amount, thickness, wobble)
+        if rng.random() < 0.35:  # a form's shaded field, as a worksheet's grey box for the pupil's number
+            x, y, bw, bh = amount
+            paper[y:y + bh, x:x + bw] *= np.float32(1 - rng.uniform(0.1, 0.3))
         paper[:] = _blend(paper, layer.astype(np.float32) / 255, colour)
         for i, (x, y, _, _) in enumerate(cells):  # printed captions under the boxes, as on cheques
             self._text(paper, "DDMMYYYY"[i % 8], x + size // 3, y + size + 4, 10, kind="printed")
