@@ -294,15 +294,20 @@ def _empty_box(contours, outer: int, holes: list[int]) -> bool:
         return False
     areas = sorted((cv2.contourArea(contours[h]), h) for h in holes)
     area, hole = areas[-1]
-    (_, _), (a, b), _ = cv2.minAreaRect(contours[hole])
-    return (len(areas) == 1 or areas[-2][0] < ONE_HOLE * area) and area >= BOXY * a * b > 0
+    return (len(areas) == 1 or areas[-2][0] < ONE_HOLE * area) and _rect_fill(contours[hole])[0] >= BOXY
 
 
 def _quadrilateral(contour: np.ndarray) -> bool:
     """Whether ``contour`` is a box's: it fills BOXY of its tightest rotated rectangle and has 4 corners (CORNER)."""
-    (_, _), (a, b), _ = cv2.minAreaRect(contour)
-    return cv2.contourArea(contour) >= BOXY * a * b > 0 \
+    return _rect_fill(contour)[0] >= BOXY \
         and len(cv2.approxPolyDP(contour, CORNER * cv2.arcLength(contour, True), True)) == 4
+
+
+def _rect_fill(contour: np.ndarray) -> tuple[float, float]:
+    """The share of its tightest rotated rectangle that ``contour`` fills, in [0, 1] (about pi/4 for a loop, near 1
+    for a box), and that rectangle's longer side in px."""
+    (_, _), (a, b), _ = cv2.minAreaRect(contour)
+    return (cv2.contourArea(contour) / (a * b) if a * b > 0 else 0.0), max(a, b)
 
 
 def _row_of_boxes(holes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -344,8 +349,8 @@ def _cell(contours, links: np.ndarray, hole: int, height: float, ink: np.ndarray
     area = cv2.contourArea(contours[hole])
     if area < 1.5 * height * height:
         return ""
-    (_, _), (a, b), _ = cv2.minAreaRect(contours[hole])
-    return "empty" if area >= BOXY * a * b and max(a, b) <= 4 * height else ""
+    fill, longest = _rect_fill(contours[hole])
+    return "empty" if fill >= BOXY and longest <= 4 * height else ""
 
 
 def _within(ink: np.ndarray, contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
