@@ -106,10 +106,11 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
     fainter than PAPER_RULE are the rules of ruled or squared paper: they are subtracted in
     grey levels, capped at their typical darkness, so that a stroke crossing one, being much
     darker, survives. The other lines (a table's rules, underlines, a grid's sides) are left
-    for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines).
+    for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines, or None if
+    there are none).
     """
     height, width = ink.shape
-    rules, others = np.zeros_like(ink), np.zeros_like(ink)
+    rules = others = None  # most frames have neither, and full-size masks cost more than the search
     drift = max(3, int(LINE_TILT * length)) | 1  # how far a tilted line wanders across over its length
     run = max(int(length) // RULE_SHRINK, 4)
     widest = drift + max(2, int(THIN * length))  # a line is no thicker than this (plus its smear)
@@ -126,37 +127,45 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
             continue  # no line this way at all, as in most camera frames
         contours, _ = cv2.findContours(traced, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         extent = 2 if horizontal else 3  # index of width or height in a bounding rect
-        paper = [c for c in contours
-                 if cv2.boundingRect(c)[extent] >= RULE_SPAN * short and _darkness(response, c) < PAPER_RULE]
+        spanning = [c for c in contours if cv2.boundingRect(c)[extent] >= RULE_SPAN * short]
+        paper = [c for c, level in zip(spanning, _medians(response, spanning)) if level < _level(PAPER_RULE)]
         on_rule = cv2.bitwise_and(cv2.drawContours(np.zeros_like(traced), paper, -1, 255, cv2.FILLED), traced)
         if paper:
             level = int(np.median(response[on_rule > 0]))
             found = cv2.bitwise_and(cv2.min(response, level), on_rule)
-            rules = cv2.max(rules, cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST))
+            found = cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
+            rules = found if rules is None else cv2.max(rules, found)
         lines = ink_mask(response)
         thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN,  # strokes too thick for their length: no rule
                                  cv2.getStructuringElement(cv2.MORPH_RECT, (1, widest) if horizontal else (widest, 1)))
         other = cv2.subtract(cv2.subtract(lines, on_rule), thick)
-        if cv2.countNonZero(other):  # the full-size copy costs more than the search
-            others = cv2.max(others, cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST))
-    return cv2.subtract(ink, rules), others
+        if cv2.countNonZero(other):
+            other = cv2.resize(other, (width, height), interpolation=cv2.INTER_NEAREST)
+            others = other if others is None else cv2.max(others, other)
+    return (ink if rules is None else cv2.subtract(ink, rules)), others
 
 
-def glyph_height(ink: np.ndarray) -> float:
+def outlines(mask: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Every boundary of a uint8 mask with its place in the nesting: (contours, int (N, 4) links: next, previous,
+    first child, parent). Outer boundaries lie at even depths, holes at odd ones."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    return contours, (hierarchy[0] if hierarchy is not None else np.zeros((0, 4), np.int32))
+
+
+def glyph_height(ink: np.ndarray, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None) -> float:
     """The typical glyph height in an ink map, in px (0.0 when there are fewer than three glyphs to go by).
 
     Over the inked blobs shaped like a character (any outer boundary, so blobs inside boxes and
     grids count, with at most two holes, so boxes and grids themselves do not, and none around
     other such blobs, as a sheet's outline or a ring drawn round a number is), the median
     height weighted by the blob's box area, so that a scatter of specks cannot outvote the
-    writing.
+    writing. ``found`` is the ``outlines`` of ``ink_mask(ink)``, if already traced.
     """
-    contours, hierarchy = cv2.findContours(ink_mask(ink), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if hierarchy is None:
+    contours, links = found or outlines(ink_mask(ink))
+    if not len(links):
         return 0.0
-    links = hierarchy[0]
-    holes = np.bincount(links[:, 3][links[:, 3] >= 0], minlength=len(links))
-    outer = np.nonzero((links[:, 3] < 0) & (holes <= 2))[0]  # holes have a parent; glyphs have at most two
+    holes = np.bincount(links[:, 3][links[:, 3] >= 0], minlength=len(links))  # an outer boundary's children
+    outer = np.nonzero((_depths(links) % 2 == 0) & (holes <= 2))[0]  # glyphs have at most two holes
     boxes = np.array([cv2.boundingRect(contours[i]) for i in outer], np.int32).reshape(-1, 4)
     width, height = boxes[:, 2], boxes[:, 3]
     glyph = (height >= 8) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
@@ -189,7 +198,8 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def remove_lines(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Take grids, boxes, table rules, underlines and paper rules out of an ink map, keeping what is written in them.
 
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
@@ -205,18 +215,21 @@ def remove_lines(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray
     - a thin straight run longer than LINE_RUN glyph heights goes whole.
     Returns (ink, mask, walls, cells): the ink map and its mask (above WEAK) without the lines,
     the pixels of the lines taken out (of a squared paper's grid, only where its rules went), and
-    the cells of single rows of boxes (``_row_of_boxes``), int (N, 4) boxes (x, y, w, h).
+    the cells of single rows of boxes (``_row_of_boxes``), int (N, 4) boxes (x, y, w, h). ``found`` is the
+    ``outlines`` of ``ink_mask(ink)``, if already traced.
     """
-    walls, cells = _walls(ink, height)
+    walls, cells = _walls(ink, height, found)
     ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
     ruled = ink_mask(ink)
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
-    runs = cv2.bitwise_and(runs, mask)
-    runs = _mend(mask, runs)
-    walls = cv2.bitwise_or(cv2.bitwise_or(walls, runs), cv2.subtract(ruled, mask))  # with the paper rules taken
+    walls = cv2.bitwise_or(walls, cv2.subtract(ruled, mask))  # with the paper rules taken
+    if runs is None:
+        return ink, mask, walls, cells
+    runs = _mend(mask, cv2.bitwise_and(runs, mask))
     if not cv2.countNonZero(runs):
         return ink, mask, walls, cells
+    walls = cv2.bitwise_or(walls, runs)
     keep = cv2.bitwise_not(runs)
     return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls, cells
 
@@ -237,7 +250,8 @@ def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _walls(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
+def _walls(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """uint8 mask of the walls of boxes and grids in a uint8 ink map (see ``remove_lines``), and the cells of those
     that are a single row of boxes, int (N, 4) (``_row_of_boxes``).
 
@@ -251,10 +265,7 @@ def _walls(ink: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
     """
     mask = ink_mask(ink)
     walls, rooms = np.zeros_like(mask), []  # rooms: the cells of rows of boxes
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
-    if hierarchy is None:
-        return walls, np.zeros((0, 4), np.int64)
-    links = hierarchy[0]  # per contour: next, previous, first child, parent
+    contours, links = found or outlines(mask)
     depth = _depths(links)
     for index in np.nonzero((depth % 2 == 0) & (links[:, 2] >= 0))[0]:  # outer boundaries with holes
         holes = list(_siblings(links, links[index][2]))
@@ -364,10 +375,23 @@ def _darkest(ink: np.ndarray, contour: np.ndarray) -> int:
     return int(cv2.minMaxLoc(*_within(ink, contour))[1])
 
 
-def _darkness(ink: np.ndarray, contour: np.ndarray) -> float:
-    """Median ink level inside ``contour``, as a fraction of full ink."""
-    window, inside = _within(ink, contour)
-    return float(np.median(window[inside > 0])) / 255
+def _medians(ink: np.ndarray, contours: list[np.ndarray]) -> np.ndarray:
+    """The median ink level (uint8 scale) inside each of ``contours``, outer contours that do not overlap: float (N,).
+
+    All at once, from a histogram of each one's levels: the contours are drawn numbered (uint16,
+    as no more of them fit in a working frame), and their pixels counted by number and level.
+    """
+    if not contours:
+        return np.zeros(0)
+    numbered = np.zeros(ink.shape, np.uint16)
+    for number, contour in enumerate(contours, 1):
+        cv2.drawContours(numbered, [contour], -1, number, cv2.FILLED)
+    inside = numbered > 0
+    counts = np.bincount(numbered[inside].astype(np.int64) * 256 + ink[inside], minlength=(len(contours) + 1) * 256)
+    below = np.cumsum(counts.reshape(-1, 256)[1:], axis=1)  # (N, 256): pixels at or below each level
+    size = below[:, -1:]
+    middle = [(below <= (size - 1) // 2).sum(1), (below <= size // 2).sum(1)]  # the levels of the middle pair
+    return (middle[0] + middle[1]) / 2  # as np.median has it
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
@@ -599,13 +623,14 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
     gray = shrink(gray, scale)
     working = min(1.0, ANALYSIS_SIDE / max(gray.shape))
     ink = ink_map(shrink(gray, working), dark_ink)
-    height = glyph_height(ink) / working
+    found = outlines(ink_mask(ink))  # traced once for the glyph height and the walls, when read at this scale
+    height = glyph_height(ink, found) / working
     wanted = min(1.0, TARGET_HEIGHT / height) if height else 1.0
     if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
         working = wanted
-        ink = ink_map(shrink(gray, working), dark_ink)
+        ink, found = ink_map(shrink(gray, working), dark_ink), None
     height *= working  # 0 when there were too few glyphs to tell: the rules that compare with it then hold back
-    ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT)
+    ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT, found)
     return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells)
 
 
