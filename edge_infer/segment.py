@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge_infer.group import intersection, union
+from edge_infer.group import union
 
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
@@ -406,7 +406,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
     longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
     past both its ends (``_goes_on``): a paper edge or a rule. Each region gets the cell it is written in
-    (``_cell_of``), of the ``cells``, int (N, 4) boxes.
+    (``_cells_of``), of the ``cells``, int (N, 4) boxes.
     """
     labels, ids, boxes, outlines = _seeded_pieces(ink, mask)
     height, width = mask.shape
@@ -431,17 +431,23 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
             continue
-        found.append(Region((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0)),
-                            _cell_of(cells, (x0, y0, w, h))))
-    return found
+        found.append(((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0))))
+    return [Region(box, inked, cell) for (box, inked), cell in zip(found, _cells_of(cells, [b for b, _ in found]))]
 
 
-def _cell_of(cells: np.ndarray | None, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
-    """The smallest of the ``cells`` (int (N, 4) boxes) that holds most of ``box`` (IN_CELL of its area), or None: a
-    box drawn round a row of boxes holds their cells, which are smaller."""
-    holding = [tuple(cell) for cell in (cells if cells is not None else []).tolist()
-               if intersection(cell, box) >= IN_CELL * box[2] * box[3]]
-    return min(holding, key=lambda cell: cell[2] * cell[3], default=None)
+def _cells_of(cells: np.ndarray | None, boxes: list[tuple[int, int, int, int]]
+              ) -> list[tuple[int, int, int, int] | None]:
+    """For each of ``boxes``, the smallest of the ``cells`` (int (N, 4) boxes) that holds most of it (IN_CELL of its
+    area), or None: a box drawn round a row of boxes holds their cells, which are smaller."""
+    if cells is None or not len(cells) or not boxes:
+        return [None] * len(boxes)
+    b, c = np.array(boxes, np.int64)[:, None, :], np.asarray(cells, np.int64)[None, :, :]  # (B, 1, 4), (1, C, 4)
+    shared = [np.minimum(b[..., k] + b[..., k + 2], c[..., k] + c[..., k + 2]) - np.maximum(b[..., k], c[..., k])
+              for k in (0, 1)]
+    holds = np.maximum(shared[0], 0) * np.maximum(shared[1], 0) >= IN_CELL * b[..., 2] * b[..., 3]  # (B, C)
+    size = np.where(holds, c[..., 2] * c[..., 3], np.iinfo(np.int64).max)
+    first = size.argmin(1)  # the first of the smallest, as min() picks
+    return [tuple(cells[j].tolist()) if holds[i, j] else None for i, j in enumerate(first.tolist())]
 
 
 def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):

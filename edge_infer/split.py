@@ -57,15 +57,6 @@ def cuts(ink: np.ndarray) -> list[int]:
     return sorted(chosen)
 
 
-def _piece(ink: np.ndarray, start: int, stop: int) -> tuple[int, int, np.ndarray] | None:
-    """The ink between columns ``start`` and ``stop``, cropped to its rows: (top, bottom, ink) or None if empty."""
-    part = ink[:, start:stop]
-    rows = np.nonzero(part.max(1) > 0)[0]
-    if len(rows) == 0:
-        return None
-    return int(rows[0]), int(rows[-1]) + 1, part[rows[0]:rows[-1] + 1]
-
-
 def split(found: list[tuple[Region, np.ndarray]], read: Reader) -> list[tuple[Region, np.ndarray]]:
     """Each region with its (10,) digit probabilities -> the same, with touching digits split into one region each.
 
@@ -79,7 +70,7 @@ def split(found: list[tuple[Region, np.ndarray]], read: Reader) -> list[tuple[Re
     while todo := [(plan, span) for plan in plans.values() for span in plan.next_spans()]:
         probabilities = read(np.stack([fit_mnist(plan.pieces[span][2]) for plan, span in todo]))
         for (plan, span), p in zip(todo, probabilities):
-            plan.read[span] = p
+            plan.take(span, p)
     out = []
     for i, (region, probabilities) in enumerate(found):
         parts = plans[i].best(float(probabilities.max())) if i in plans else None
@@ -98,14 +89,29 @@ class _Plan:
                       if NARROWEST * height <= self.edges[j] - self.edges[i] <= WIDEST * height]
         self.pieces: dict[tuple[int, int], tuple[int, int, np.ndarray] | None] = {}  # cut out when first needed
         self.read: dict[tuple[int, int], np.ndarray] = {}
+        self.starts = {0}  # the left edge, and where each clear digit read so far ends
+        self.inked = np.concatenate([np.zeros((height, 1), np.int32), np.cumsum(region.ink > 0, 1, np.int32)], 1)
+
+    def take(self, span: tuple[int, int], probabilities: np.ndarray) -> None:
+        """Note the piece ``span`` read as (10,) ``probabilities``."""
+        self.read[span] = probabilities
+        if self._clear(span):
+            self.starts.add(span[1])
 
     def next_spans(self) -> list[tuple[int, int]]:
         """The pieces with ink, not yet read, that start at the left edge or where a clear digit ends."""
-        starts = {0} | {span[1] for span in self.read if self._clear(span)}
-        todo = [span for span in self.spans if span[0] in starts and span not in self.pieces]
+        todo = [span for span in self.spans if span[0] in self.starts and span not in self.pieces]
         for i, j in todo:
-            self.pieces[(i, j)] = _piece(self.region.ink, self.edges[i], self.edges[j])
+            self.pieces[(i, j)] = self._piece(self.edges[i], self.edges[j])
         return [span for span in todo if self.pieces[span] is not None]
+
+    def _piece(self, start: int, stop: int) -> tuple[int, int, np.ndarray] | None:
+        """The ink between columns ``start`` and ``stop``, cropped to its rows: (top, bottom, ink) or None if empty
+        (the rows with ink there come from the count of inked pixels left of each column, row by row)."""
+        rows = np.flatnonzero(self.inked[:, stop] > self.inked[:, start])
+        if len(rows) == 0:
+            return None
+        return int(rows[0]), int(rows[-1]) + 1, self.region.ink[rows[0]:rows[-1] + 1, start:stop]
 
     def _clear(self, span: tuple[int, int]) -> bool:
         """Whether the piece ``span``, read, is a clear digit: read SURE, and SHORTEST of the region tall at least."""
