@@ -6,6 +6,7 @@ Each step is a small function so it can be inspected on its own (``layers`` runs
    a larger one (up to MAX_SIDE, never enlarged) if its glyphs are too small there to read
    well: one that brings them to TARGET_HEIGHT px. Photos of any size read alike;
 2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
+   a form's shaded field, once the glyph height is known, is paper of its own;
 3. ``remove_lines``: boxes, grids and tables are taken out whole, keeping what is written in
    their cells (the cells of a row of boxes are kept, for a number written a digit to a box);
    ``remove_rules`` subtracts faint paper rules and finds the other long straight lines, which
@@ -57,6 +58,11 @@ MAX_RUN = 4.5  # a region up to this many times wider than tall may be touching 
 IN_CELL = 0.8  # a region with this share of its box inside a cell's box is written in that cell
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
+SHADE_WINDOW = 0.6  # glyph heights: a shaded field's own paper is found within this (see _shaded) ...
+SHADED = 0.9  # ... where it is darker than this share of the paper around, but not than SHADE_DARKEST (ink is: a
+SHADE_DARKEST = 0.6  # field shaded darker would hide its writing) ...
+SHADE_TALL = 0.8  # ... over an area this many glyph heights across at least, the frame's edge not touched
+_AROUND = cv2.getStructuringElement(cv2.MORPH_RECT, (39, 39))  # on a quarter-size copy: wider than a shaded field
 
 
 def _level(fraction: float) -> int:
@@ -74,22 +80,76 @@ class Region:
     cell: tuple[int, int, int, int] | None = None
 
 
-def ink_map(gray: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+def ink_map(gray: np.ndarray, dark_ink: bool = True, glyph: float = 0.0) -> np.ndarray:
     """uint8 (H, W) grey -> uint8 (H, W) ink, 0 = paper, 255 = ink as dark as black on white.
 
     The paper's brightness is estimated on a quarter-size copy by a maximum filter wider
     than any pen stroke (a minimum filter for light ink), which erases the ink and keeps
     the lighting; dividing by it flattens gradients and shadows. All in uint8, where
-    OpenCV is fastest.
+    OpenCV is fastest. Given the typical ``glyph`` height (px), a shaded area writing is
+    done in, as a form's grey field, is paper of its own (``_shaded``).
     """
-    gray = cv2.GaussianBlur(gray, (3, 3), 0)
-    small = cv2.resize(gray, (max(gray.shape[1] // 4, 1), max(gray.shape[0] // 4, 1)), interpolation=cv2.INTER_AREA)
-    paper = cv2.dilate(small, _BACKGROUND) if dark_ink else cv2.erode(small, _BACKGROUND)
+    smooth, small, paper = _paper(gray, dark_ink)
+    lifted = _shaded(small, paper, glyph, dark_ink) if glyph else None
+    return _against(smooth, paper if lifted is None else lifted, dark_ink)
+
+
+def _paper(gray: np.ndarray, dark_ink: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """uint8 (H, W) grey -> (it smoothed, its quarter-size copy, the paper's brightness there): ``ink_map``'s
+    first steps."""
+    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    small = cv2.resize(smooth, (max(gray.shape[1] // 4, 1), max(gray.shape[0] // 4, 1)), interpolation=cv2.INTER_AREA)
+    return smooth, small, cv2.dilate(small, _BACKGROUND) if dark_ink else cv2.erode(small, _BACKGROUND)
+
+
+def _against(gray: np.ndarray, paper: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """The ink of uint8 (H, W) ``gray`` against the quarter-size ``paper``: ``ink_map``'s last step."""
     paper = cv2.resize(cv2.GaussianBlur(paper, (0, 0), 2.0), (gray.shape[1], gray.shape[0]),
                        interpolation=cv2.INTER_LINEAR)
     if dark_ink:  # (paper - grey) / paper
         return cv2.divide(cv2.subtract(paper, gray), cv2.max(paper, 1), scale=255)
     return cv2.divide(cv2.subtract(gray, paper), cv2.max(cv2.subtract(255, paper), 1), scale=255)
+
+
+def _shaded(small: np.ndarray, paper: np.ndarray, glyph: float, dark_ink: bool) -> np.ndarray | None:
+    """The quarter-size ``paper`` with each shaded area writing is done in taken for paper of its own, or None if
+    there is none (most frames). ``small`` is the quarter-size grey copy the paper was found on.
+
+    The filter that finds the paper is about as wide as a shaded field one glyph tall, so it sees
+    the white around the field, and the field's writing merges with its shade. A filter
+    SHADE_WINDOW of a ``glyph`` (px) wide, still wider than strokes, finds the field's own level.
+    That level is the paper where it is SHADED darker than the paper further around (_AROUND) but
+    lighter than ink (SHADE_DARKEST), over an area SHADE_TALL of a glyph across at least, within the
+    frame (a desk or a shadow running off its edge stays as it was), and brighter paper lies all
+    round it: most of its rim, a window wide, is lighter by as much (a desk round a sheet is as dark beyond).
+    """
+    window, tall = (max(3, int(share * glyph / 4) | 1) for share in (SHADE_WINDOW, SHADE_TALL))  # odd, quarter size
+    if window >= _BACKGROUND.shape[0]:
+        return None  # glyphs so big that the wide filter is the narrow one
+    grow = cv2.dilate if dark_ink else cv2.erode
+    near = grow(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (window, window)))
+    lightness = (lambda image: image.astype(np.float32)) if dark_ink else (lambda image: 255 - image.astype(np.float32))
+    level = lightness(near) / np.maximum(lightness(grow(small, _AROUND)), 1)  # the paper near, for the paper around
+    darker = ((level < SHADED) & (level >= SHADE_DARKEST)).astype(np.uint8)
+    shade = cv2.morphologyEx(darker, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (tall, tall)))
+    if not cv2.countNonZero(shade):
+        return None
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(shade, 4)
+    lifted = np.zeros(count, bool)
+    for i in range(1, count):
+        x, y, w, h = stats[i, :4]
+        if x == 0 or y == 0 or x + w == shade.shape[1] or y + h == shade.shape[0]:
+            continue  # runs off the frame
+        if min(w, h) < SHADE_TALL * glyph / 4:
+            continue  # a small kernel's opening let a narrower patch through: the dark body of bold print
+        x0, y0, x1, y1 = max(x - window, 0), max(y - window, 0), x + w + window, y + h + window
+        area = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
+        rim = cv2.dilate(area, np.ones((2 * window + 1,) * 2, np.uint8)) > area  # out past a field's frame
+        inside = lightness(near[y0:y1, x0:x1])
+        lifted[i] = np.percentile(inside[rim], 25) * SHADED >= np.median(inside[area > 0])
+    if not lifted.any():
+        return None
+    return np.where(lifted[labels], near, paper)
 
 
 def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
@@ -628,14 +688,21 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
     scale = min(1.0, MAX_SIDE / max(gray.shape))
     gray = shrink(gray, scale)
     working = min(1.0, ANALYSIS_SIDE / max(gray.shape))
-    ink = ink_map(shrink(gray, working), dark_ink)
+    smooth, small, paper = _paper(shrink(gray, working), dark_ink)
+    ink = _against(smooth, paper, dark_ink)
     found = outlines(ink_mask(ink))  # traced once for the glyph height and the walls, when read at this scale
     height = glyph_height(ink, found) / working
     wanted = min(1.0, TARGET_HEIGHT / height) if height else 1.0
     if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
         working = wanted
-        ink, found = ink_map(shrink(gray, working), dark_ink), None
+        smooth, small, paper = _paper(shrink(gray, working), dark_ink)
+        ink, found = _against(smooth, paper, dark_ink), None
     height *= working  # 0 when there were too few glyphs to tell: the rules that compare with it then hold back
+    lifted = _shaded(small, paper, height or TARGET_HEIGHT, dark_ink)  # ink_map(..., glyph=height), done once
+    if lifted is not None:
+        ink = _against(smooth, lifted, dark_ink)
+        found = outlines(ink_mask(ink))
+        height = height or glyph_height(ink, found)  # a shade joining all the writing hid every glyph
     ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT, found)
     return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells)
 

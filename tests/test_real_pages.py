@@ -243,6 +243,33 @@ def test_empty_fields_and_tick_boxes_are_not_zeros(rec, mnist):
     assert [n.text for n in rec.read_numbers(cv2.GaussianBlur(page, (0, 0), 1.2))] == ["3050"]
 
 
+def test_a_number_in_a_shaded_field_is_read(rec, mnist):
+    """A form's field shaded grey (10 to 30 % darker than the paper, as a worksheet's field for the pupil's answer):
+    the number written in it is found whole (at 30 % its 6 reads as a 0), and the empty field gives nothing. Before
+    the shade was taken for paper, at 20 and 30 % it read as ink joining the digits to the field's frame, and none
+    of them was read."""
+    noise = np.random.default_rng(1)
+    for shade in (0.9, 0.8, 0.7):
+        for digits in ((6, 0, 4, 7, 2), ()):
+            page = _paper()
+            page[200:256, 150:430] = int(235 * shade)
+            cv2.rectangle(page, (150, 200), (430, 256), 40, 3)
+            x = 165
+            for i, digit in enumerate(digits):
+                x += _write(page, _digit(mnist, digit, i), x, 211, 34)[2] + 12
+            photo = cv2.GaussianBlur(page, (0, 0), 1.0) + noise.normal(0, 3, page.shape)
+            photo = np.clip(photo, 0, 255).astype(np.uint8)
+            read = [n.text for n in rec.read_numbers(photo)]
+            if not digits:
+                assert read == [], f"empty field shaded {shade}: {read}"
+                plain, lifted = (np.median(segment.ink_map(photo, glyph=g)[212:244, 170:410]) for g in (0.0, 34.0))
+                assert lifted < 255 * segment.WEAK / 2 and (shade > 0.8 or plain > 255 * segment.WEAK / 2), shade
+                continue
+            assert len(read) == 1 and len(read[0]) == len(digits), f"shade {shade}: {read}"
+            right = sum(a == str(b) for a, b in zip(read[0], digits))
+            assert right >= len(digits) - 1, f"shade {shade}: {read}"  # the 6 reads 0 at the darkest shade
+
+
 def test_rules_underlines_and_paper_edges_are_not_digits(rec, mnist):
     page = _paper()
     cv2.line(page, (30, 300), (610, 304), 50, 2)  # an underline with a number on it
@@ -506,11 +533,11 @@ def test_glyph_height_and_working_scale(mnist):
 
 
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
-# measured, minus about 0.05 (regression alarms). Measured: grid 0.929 1.0, boxes 0.658 1.0 (a shaded field's
-# number is lost: the shade reads as ink around it), table 0.969 0.949, touching 0.836 1.0, pencil 0.982 1.0,
+# measured, minus about 0.05 (regression alarms). Measured: grid 0.929 1.0, boxes 0.861 1.0 (0.658 before a shaded
+# field's shade was taken for paper), table 0.969 0.949, touching 0.836 1.0, pencil 0.982 1.0,
 # words 0.947 0.857, math 0.946 0.956, marks 0.829 0.971, print 1.0 0.912 (printed letters read as digits in
-# words that hold more of them than letters), show-through 0.892 0.943, desk 0.938 0.957, all 0.903 0.959.
-PAGES = {"grid": (0.88, 0.95), "boxes": (0.60, 0.92), "table": (0.92, 0.90), "touching": (0.78, 0.95),
+# words that hold more of them than letters), show-through 0.892 0.943, desk 0.938 0.957, all 0.925 0.960.
+PAGES = {"grid": (0.88, 0.95), "boxes": (0.81, 0.95), "table": (0.92, 0.90), "touching": (0.78, 0.95),
          "pencil": (0.93, 0.95), "words": (0.89, 0.80), "math": (0.89, 0.90), "marks": (0.78, 0.92),
          "print": (0.95, 0.86), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.87, 0.90)}
 
