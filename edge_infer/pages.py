@@ -10,7 +10,8 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``touching``: numbers whose digits touch or overlap, written fast and cramped;
 - ``pencil``: faint grey pencil numbers;
 - ``words``: handwritten words and numbers on the same lines;
-- ``math``: sums with x, +, =, brackets and raised powers between the digits;
+- ``math``: sums with x, +, =, brackets and raised powers between the digits, and at times an
+  empty field printed in dashes or dashes and dots, as worksheets have for a name;
 - ``marks``: X marks and ticks in an answer grid, beside numbers;
 - ``print``: printed text lines beside handwritten numbers, some ending in an empty field or tick box;
 - ``show-through``: writing from the back of the sheet, mirrored and faint, behind numbers;
@@ -372,6 +373,32 @@ class PageGenerator(SceneGenerator):
                     x = self._bracket(paper, ")", x + height // 8, y, height, pen)
                 if x > w - 150:
                     break
+        if rng.random() < 0.5:  # an empty printed field in dashes, or dashes and dots, below the sums, for a name
+            layer = np.zeros((h, w), np.uint8)
+            box = (int(rng.integers(w - 230, w - 170)), int(rng.integers(h - 75, h - 60)),
+                   int(rng.integers(120, 160)), int(rng.integers(30, 45)))
+            self._dashed(layer, box, int(rng.integers(1, 3)), dots=rng.random() < 0.6)
+            paper[:] = _blend(paper, layer.astype(np.float32) / 255, np.float32(PRINT))
+
+    def _dashed(self, layer: np.ndarray, box: Box, thickness: int, dots: bool) -> None:
+        """Draw a box's outline into ``layer`` (uint8) in dashes (as long as a short digit is tall), each followed by
+        a dot if ``dots``."""
+        x, y, w, h = box
+        dash, gap = int(self.rng.integers(8, 15)), int(self.rng.integers(3, 6))
+        corners = np.float32([(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
+        for a, b in zip(corners, corners[1:]):
+            length = float(np.hypot(*(b - a)))
+            step, along = (b - a) / length, 0.0
+            while along < length:
+                end = min(along + dash, length)
+                start, stop = (tuple(np.round(a + t * step).astype(int)) for t in (along, end))
+                cv2.line(layer, start, stop, 255, thickness, cv2.LINE_AA)
+                along = end + gap
+                if dots and along < length:
+                    cv2.circle(layer, tuple(np.round(a + along * step).astype(int)), max(1, thickness // 2), 255, -1,
+                               cv2.LINE_AA)
+                    along += gap
+                along += gap
 
     def _marks(self, paper, digits, numbers) -> None:
         rng, (h, w) = self.rng, paper.shape[:2]
