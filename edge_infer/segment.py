@@ -146,7 +146,7 @@ def _shaded(small: np.ndarray, paper: np.ndarray, glyph: float, dark_ink: bool) 
         area = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
         rim = cv2.dilate(area, np.ones((2 * window + 1,) * 2, np.uint8)) > area  # out past a field's frame
         inside = lightness(near[y0:y1, x0:x1])
-        lifted[i] = np.percentile(inside[rim], 25) * SHADED >= np.median(inside[area > 0])
+        lifted[i] = _quantile(inside[rim], 0.25) * SHADED >= _quantile(inside[area > 0], 0.5)
     if not lifted.any():
         return None
     return np.where(lifted[labels], near, paper)
@@ -191,7 +191,7 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
         paper = [c for c, level in zip(spanning, _medians(response, spanning)) if level < _level(PAPER_RULE)]
         on_rule = cv2.bitwise_and(cv2.drawContours(np.zeros_like(traced), paper, -1, 255, cv2.FILLED), traced)
         if paper:
-            level = int(np.median(response[on_rule > 0]))
+            level = int(_median(np.cumsum(cv2.calcHist([response], [0], on_rule, [256], [0, 256]).ravel())))
             found = cv2.bitwise_and(cv2.min(response, level), on_rule)
             found = cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
             rules = found if rules is None else cv2.max(rules, found)
@@ -448,10 +448,23 @@ def _medians(ink: np.ndarray, contours: list[np.ndarray]) -> np.ndarray:
         cv2.drawContours(numbered, [contour], -1, number, cv2.FILLED)
     inside = numbered > 0
     counts = np.bincount(numbered[inside].astype(np.int64) * 256 + ink[inside], minlength=(len(contours) + 1) * 256)
-    below = np.cumsum(counts.reshape(-1, 256)[1:], axis=1)  # (N, 256): pixels at or below each level
-    size = below[:, -1:]
-    middle = [(below <= (size - 1) // 2).sum(1), (below <= size // 2).sum(1)]  # the levels of the middle pair
-    return (middle[0] + middle[1]) / 2  # as np.median has it
+    return _median(np.cumsum(counts.reshape(-1, 256)[1:], axis=1))
+
+
+def _quantile(values: np.ndarray, share: float) -> float:
+    """The value ``share`` of the way up the sorted 1-D ``values``, between neighbours as np.quantile has it, from a
+    partition instead of its sort (a tenth of the time on a few hundred values)."""
+    at = share * (len(values) - 1)
+    low, high = int(np.floor(at)), int(np.ceil(at))
+    part = np.partition(values, [low, high])
+    return float(part[low] + (part[high] - part[low]) * (at - low))
+
+
+def _median(below: np.ndarray) -> np.ndarray:
+    """The median level from the count of pixels at or below each level, (..., 256): np.median's (the middle pair's
+    mean)."""
+    size = below[..., -1:]
+    return ((below <= (size - 1) // 2).sum(-1) + (below <= size // 2).sum(-1)) / 2
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
