@@ -346,10 +346,13 @@ def _walls(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], 
         x, y, w, h = cv2.boundingRect(contours[index])  # everything happens inside the box's own rectangle
         pixels = cv2.drawContours(np.zeros((h, w), np.uint8), contours, int(index), 255, cv2.FILLED, offset=(-x, -y))
         inside = np.zeros((h, w), np.uint8)
-        for hole in holes:
-            cv2.fillConvexPoly(inside, cv2.convexHull(contours[hole]) - (x, y), 255)
+        shrink_by = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+        for hole in holes:  # each hull shrunk on its own: two cells' hulls meet across a wall as thin as 2 px
+            hull = cv2.convexHull(contours[hole]) - (x, y)
+            hx, hy, hw, hh = cv2.boundingRect(hull)
+            cell = cv2.fillConvexPoly(np.zeros((hh, hw), np.uint8), hull - (hx, hy), 255)
+            inside[hy:hy + hh, hx:hx + hw] |= cv2.erode(cell, shrink_by, borderValue=0)
         rooms += _row_of_boxes([cv2.boundingRect(contours[hole]) for hole in holes])
-        inside = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
         wall = cv2.bitwise_and(cv2.bitwise_and(pixels, mask[y:y + h, x:x + w]), cv2.bitwise_not(inside))
         walls[y:y + h, x:x + w] = cv2.bitwise_or(walls[y:y + h, x:x + w], wall)
     return walls, np.array(rooms, np.int64).reshape(-1, 4)

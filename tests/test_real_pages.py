@@ -174,6 +174,27 @@ def test_digits_in_date_boxes_and_no_box_sides(rec, mnist):
     assert [d.digit for d in rec.recognize(page)] == digits
 
 
+def test_a_digit_joining_a_thin_wall_of_a_tilted_row_of_boxes_keeps_none_of_it(rec, mnist):
+    """A row of thin-walled boxes sharing their sides, photographed a little tilted, one digit against its left
+    wall: the wall between two cells goes, and the digit is read. The cells' hulls meet across a wall 1 or 2 px
+    thick; shrunk together, they kept the wall where they met, a stub joined to the digit (a real form's 5 read
+    as no digit), and the recognizer before read 4 of these 32 rows wrong."""
+    digits = [9, 0, 2, 9, 5, 3, 7, 4]
+    for tilt in (1.5, -1.0):
+        for thickness in (1, 2):
+            for touching in range(len(digits)):
+                page, size, x0, y0 = _paper(), 56, 90, 150
+                for i in range(len(digits)):
+                    cv2.rectangle(page, (x0 + i * size, y0), (x0 + (i + 1) * size, y0 + 36), 40, thickness)
+                for i, digit in enumerate(digits):
+                    _write(page, _digit(mnist, digit, i), x0 + i * size + (thickness if i == touching else 16), y0 + 6,
+                           24)
+                page = cv2.warpAffine(page, cv2.getRotationMatrix2D((320, 240), tilt, 1.0), (640, 480),
+                                      borderValue=235)
+                read = "".join(str(d.digit) for d in rec.recognize(cv2.GaussianBlur(page, (0, 0), 0.8)))
+                assert read == "90295374", (tilt, thickness, touching, read)
+
+
 def test_a_number_written_a_digit_to_a_box_is_one_number(rec, mnist):
     """A date in eight boxes drawn apart, a digit centred in each, farther apart than the digits of one number are:
     one number, and each digit knows its box. The same digits in the cells of a 2x4 grid, or in wide cells of a
@@ -533,11 +554,11 @@ def test_glyph_height_and_working_scale(mnist):
 
 
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
-# measured, minus about 0.05 (regression alarms). Measured: grid 0.929 1.0, boxes 0.861 1.0 (0.658 before a shaded
-# field's shade was taken for paper), table 0.969 0.949, touching 0.836 1.0, pencil 0.982 1.0, words 0.947 0.857,
+# measured, minus about 0.05 (regression alarms). Measured: grid 0.920 0.990, boxes 0.861 1.0 (0.658 before a
+# shaded field's shade was taken for paper), table 0.990 0.950, touching 0.836 1.0, pencil 0.982 1.0, words 0.947 0.857,
 # math 0.874 0.892 (its pages hold a field printed in dashes at times: 5 dashes read as 1s on 6 pages), marks 0.829
 # 0.971, print 1.0 0.912 (printed letters read as digits in words that hold more of them than letters),
-# show-through 0.892 0.943, desk 0.938 0.957, all 0.916 0.952.
+# show-through 0.892 0.943, desk 0.938 0.957, all 0.917 0.951.
 PAGES = {"grid": (0.88, 0.95), "boxes": (0.81, 0.95), "table": (0.92, 0.90), "touching": (0.78, 0.95),
          "pencil": (0.93, 0.95), "words": (0.89, 0.80), "math": (0.82, 0.84), "marks": (0.78, 0.92),
          "print": (0.95, 0.86), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.87, 0.90)}
