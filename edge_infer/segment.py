@@ -59,8 +59,8 @@ IN_CELL = 0.8  # a region with this share of its box inside a cell's box is writ
 _MEND = np.ones((17, 1), np.uint8)  # closes a cut across a run (found on a copy shrunk along it, so up to 16 px wide)
 _BACKGROUND = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))  # on a quarter-size copy: wider than strokes
 SHADE_WINDOW = 0.6  # glyph heights: a shaded field's own paper is found within this (see _shaded) ...
-SHADED = 0.9  # ... where it is darker than this share of the paper around, but not than SHADE_DARKEST (ink is: a
-SHADE_DARKEST = 0.6  # field shaded darker would hide its writing) ...
+SHADED = 0.9  # ... where it is darker than this share of the paper around ...
+SHADE_DARKEST = 0.6  # ... but not darker than this share (ink is; a field shaded darker would hide its writing) ...
 SHADE_TALL = 0.8  # ... over an area this many glyph heights across at least, the frame's edge not touched
 _AROUND = cv2.getStructuringElement(cv2.MORPH_RECT, (39, 39))  # on a quarter-size copy: wider than a shaded field
 
@@ -128,8 +128,7 @@ def _shaded(small: np.ndarray, paper: np.ndarray, glyph: float, dark_ink: bool) 
         return None  # glyphs so big that the wide filter is the narrow one
     grow = cv2.dilate if dark_ink else cv2.erode
     near = grow(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (window, window)))
-    lightness = (lambda image: image.astype(np.float32)) if dark_ink else (lambda image: 255 - image.astype(np.float32))
-    level = lightness(near) / np.maximum(lightness(grow(small, _AROUND)), 1)  # the paper near, for the paper around
+    level = _lightness(near, dark_ink) / np.maximum(_lightness(grow(small, _AROUND), dark_ink), 1)  # near, for around
     darker = ((level < SHADED) & (level >= SHADE_DARKEST)).astype(np.uint8)
     shade = cv2.morphologyEx(darker, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (tall, tall)))
     if not cv2.countNonZero(shade):
@@ -145,11 +144,16 @@ def _shaded(small: np.ndarray, paper: np.ndarray, glyph: float, dark_ink: bool) 
         x0, y0, x1, y1 = max(x - window, 0), max(y - window, 0), x + w + window, y + h + window
         area = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
         rim = cv2.dilate(area, np.ones((2 * window + 1,) * 2, np.uint8)) > area  # out past a field's frame
-        inside = lightness(near[y0:y1, x0:x1])
+        inside = _lightness(near[y0:y1, x0:x1], dark_ink)
         lifted[i] = _quantile(inside[rim], 0.25) * SHADED >= _quantile(inside[area > 0], 0.5)
     if not lifted.any():
         return None
     return np.where(lifted[labels], near, paper)
+
+
+def _lightness(paper: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """How far uint8 ``paper`` stands from ink, float32: its grey level under dark ink, 255 less it under light."""
+    return paper.astype(np.float32) if dark_ink else 255 - paper.astype(np.float32)
 
 
 def ink_mask(ink: np.ndarray, level: float = WEAK) -> np.ndarray:
@@ -350,8 +354,8 @@ def _walls(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], 
         for hole in holes:  # each hull shrunk on its own: two cells' hulls meet across a wall as thin as 2 px
             hull = cv2.convexHull(contours[hole]) - (x, y)
             hx, hy, hw, hh = cv2.boundingRect(hull)
-            cell = cv2.fillConvexPoly(np.zeros((hh, hw), np.uint8), hull - (hx, hy), 255)
-            inside[hy:hy + hh, hx:hx + hw] |= cv2.erode(cell, shrink_by, borderValue=0)
+            shape = cv2.fillConvexPoly(np.zeros((hh, hw), np.uint8), hull - (hx, hy), 255)
+            inside[hy:hy + hh, hx:hx + hw] |= cv2.erode(shape, shrink_by, borderValue=0)
         rooms += _row_of_boxes([cv2.boundingRect(contours[hole]) for hole in holes])
         wall = cv2.bitwise_and(cv2.bitwise_and(pixels, mask[y:y + h, x:x + w]), cv2.bitwise_not(inside))
         walls[y:y + h, x:x + w] = cv2.bitwise_or(walls[y:y + h, x:x + w], wall)
