@@ -187,8 +187,8 @@ def test_a_digit_joining_a_thin_wall_of_a_tilted_row_of_boxes_keeps_none_of_it(r
                 for i in range(len(digits)):
                     cv2.rectangle(page, (x0 + i * size, y0), (x0 + (i + 1) * size, y0 + 36), 40, thickness)
                 for i, digit in enumerate(digits):
-                    _write(page, _digit(mnist, digit, i), x0 + i * size + (thickness if i == touching else 16), y0 + 6,
-                           24)
+                    left = x0 + i * size + (thickness if i == touching else 16)  # against the wall, or centred
+                    _write(page, _digit(mnist, digit, i), left, y0 + 6, 24)
                 page = cv2.warpAffine(page, cv2.getRotationMatrix2D((320, 240), tilt, 1.0), (640, 480),
                                       borderValue=235)
                 read = "".join(str(d.digit) for d in rec.recognize(cv2.GaussianBlur(page, (0, 0), 0.8)))
