@@ -268,7 +268,7 @@ def _screen_until(display: str, shown, seconds: float = 45.0) -> np.ndarray:
 def _painted_app(command: list[str], env: dict, display: str) -> subprocess.Popen:
     """Start the app and wait until its window shows a picture. Under a loaded X server without a window manager
     (Xvfb in CI) Qt at times maps the window and never paints it: black for good while the app runs on (seen in
-    about 1 of 10 starts under a 3-process load here). Such a start is ended and the app started once more."""
+    2 of 6 starts under a 3-process load here). Such a start is ended and the app started once more."""
     for attempt in range(2):
         app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if np.mean(_screen_until(display, lambda pixels: np.mean(pixels.max(axis=-1) > 0) > 0.2,
