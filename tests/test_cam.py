@@ -269,14 +269,17 @@ def _painted_app(command: list[str], env: dict, display: str) -> subprocess.Pope
     """Start the app and wait until its window shows a picture. Under a loaded X server without a window manager
     (Xvfb in CI) Qt at times maps the window and never paints it: black for good while the app runs on (seen in
     2 of 6 starts under a 3-process load here). Such a start is ended and the app started once more."""
-    for attempt in range(2):
-        app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if np.mean(_screen_until(display, lambda pixels: np.mean(pixels.max(axis=-1) > 0) > 0.2,
-                                 seconds=20 if attempt == 0 else 45).max(axis=-1) > 0) > 0.2:
-            return app
-        app.kill()
-        app.communicate()
-    return app  # the checks that follow say what the screen showed
+    def painted(pixels):
+        return np.mean(pixels.max(axis=-1) > 0) > 0.2
+
+    app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if painted(_screen_until(display, painted, seconds=20)):
+        return app
+    app.kill()
+    app.communicate()
+    app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _screen_until(display, painted)  # if still black, the checks that follow say what the screen showed
+    return app
 
 
 def _count(pixels: np.ndarray, rgb: tuple[int, int, int]) -> int:
