@@ -361,6 +361,27 @@ def test_touching_digits_are_split(rec, mnist):
     assert read_right >= 5
 
 
+def test_a_digit_wider_than_tall_is_split_from_its_neighbour(rec, mnist):
+    """A 2, 5 or 7 drawn wider than tall (MNIST holds 1 in 8 such digits) touching another digit, on either side:
+    a split's part may be up to split.WIDEST x the pair's height wide. With parts at most 1.1 x as wide, 13 of
+    these 24 pairs were read right (the wide digit's part was never tried); now 23."""
+    def aspect(image):
+        ys, xs = np.nonzero(image > 30)
+        return (xs.max() - xs.min() + 1) / (ys.max() - ys.min() + 1)
+
+    wide = [i for i, image in enumerate(mnist.x_test) if mnist.y_test[i] in (2, 5, 7) and 1.15 <= aspect(image) <= 1.35]
+    read_right = 0
+    for k, i in enumerate(wide[:12]):
+        other = [3, 4, 8, 1, 6, 9][k % 6]
+        for pair in (((mnist.x_test[i], int(mnist.y_test[i])), (_digit(mnist, other, k), other)),
+                     ((_digit(mnist, other, k), other), (mnist.x_test[i], int(mnist.y_test[i])))):
+            page = _paper()
+            _, _, w, _ = _write(page, pair[0][0], 200, 150, 60)
+            _write(page, pair[1][0], 200 + w - 4, 150, 60)  # overlapping by 4 px
+            read_right += [d.digit for d in rec.recognize(page)] == [pair[0][1], pair[1][1]]
+    assert read_right >= 21  # measured 23 of 24
+
+
 @pytest.mark.skipif(not glyphs.fonts("handwriting"),
                     reason="handwriting fonts are not installed (scripts/setup.sh dev installs them)")
 def test_letters_words_and_symbols_are_not_digits(rec):
@@ -555,11 +576,11 @@ def test_glyph_height_and_working_scale(mnist):
 
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
 # measured, minus about 0.05 (regression alarms). Measured: grid 0.920 0.990, boxes 0.861 1.0 (0.658 before a
-# shaded field's shade was taken for paper), table 0.990 0.950, touching 0.836 1.0, pencil 0.982 1.0, words 0.947 0.857,
+# shaded field's shade was taken for paper), table 0.990 0.950, touching 0.934 1.0 (0.836 while a split's part was at most 1.1 x its height wide), pencil 0.982 1.0, words 0.947 0.857,
 # math 0.874 0.892 (its pages hold a field printed in dashes at times: 5 dashes read as 1s on 6 pages), marks 0.829
 # 0.971, print 1.0 0.912 (printed letters read as digits in words that hold more of them than letters),
 # show-through 0.892 0.943, desk 0.938 0.957, all 0.917 0.951.
-PAGES = {"grid": (0.88, 0.95), "boxes": (0.81, 0.95), "table": (0.92, 0.90), "touching": (0.78, 0.95),
+PAGES = {"grid": (0.88, 0.95), "boxes": (0.81, 0.95), "table": (0.92, 0.90), "touching": (0.88, 0.95),
          "pencil": (0.93, 0.95), "words": (0.89, 0.80), "math": (0.82, 0.84), "marks": (0.78, 0.92),
          "print": (0.95, 0.86), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.87, 0.90)}
 
