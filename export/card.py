@@ -53,7 +53,10 @@ def measure(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
 
 
 def write_card(float_model: Path, run: Path | None = None) -> dict:
-    """Measure the float model (and ``<stem>.int8.onnx`` beside it, if any); write ``<stem>.card.{json,md}``."""
+    """Measure the float model (and ``<stem>.int8.onnx`` beside it, if any); write ``<stem>.card.{json,md}``.
+
+    The training facts come from the ``run`` folder, or without one from the card being replaced, if it is of the
+    same float model."""
     data = load_mnist()
     x = model_input(data.x_test)
     model = measure(float_model, x, data.y_test)
@@ -63,9 +66,14 @@ def write_card(float_model: Path, run: Path | None = None) -> dict:
     int8 = int8_path(float_model)
     if int8.is_file():
         card["int8"] = measure(int8, x, data.y_test)
+    path = float_model.with_name(float_model.stem + ".card.json")
     if run and (run / "metrics.json").is_file():
         card["training"] = json.loads((run / "metrics.json").read_text()).get("training", {})
-    write_text(float_model.with_name(float_model.stem + ".card.json"), json.dumps(card, indent=1))
+    elif path.is_file():  # re-measured (after quantizing anew, say) without its run: its training is as it was
+        before = json.loads(path.read_text())
+        if before.get("model", {}).get("sha256") == model["sha256"] and "training" in before:
+            card["training"] = before["training"]
+    write_text(path, json.dumps(card, indent=1))
     write_text(float_model.with_name(float_model.stem + ".card.md"), _markdown(card))
     return card
 
@@ -83,7 +91,7 @@ def _markdown(card: dict) -> str:
                f"images, validation {training.get('validation_images')}, seed {training.get('seed')}"
                if training else "see the run folder")
     loads = (f" `DigitRecognizer()` loads `{card['int8']['file']}` (static int8, calibrated on augmented training"
-             " digits and non-digits; the output layer stays float)." if "int8" in card else "")
+             " digits and non-digits; the first layer, over the grey image, and the output layer stay float)." if "int8" in card else "")
     return f"""# Model card: {m['file']}
 
 A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from a 28x28 crop.

@@ -100,13 +100,14 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(float_model), str(prepared))
-        head = _head(onnx.load(str(prepared)))
+        graph = onnx.load(str(prepared))
+        kept_float = _stem(graph) + _head(graph)  # stay float: the first layer and the output layer
         candidates = {}
         for fmt in (QuantFormat.QOperator, QuantFormat.QDQ):
             path = Path(tmp) / f"{fmt.name}.onnx"
             quantize_static(str(prepared), str(path), _Calibration(calibration), quant_format=fmt, per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                            nodes_to_exclude=head)
+                            nodes_to_exclude=kept_float)
             proto = onnx.load(str(path))
             _copy_metadata(float_model, proto, f"int8-static-{fmt.name}")
             onnx.save(proto, str(path))
@@ -135,6 +136,20 @@ def quantize_int8(float_model: Path, data: Mnist, out: Path | None = None) -> di
             "kept": kept, "model": str(out) if kept else None,
             "why": "" if kept else f"accuracy drop {float_acc - int8_acc:.2%} exceeds {MAX_DROP:.1%}",
         }
+
+
+def _stem(proto: onnx.ModelProto) -> list[str]:
+    """The names of the convolutions over one input channel (the first layer, over the grey image).
+
+    They stay float: int8 kernels gain nothing on a 3x3x1 window. Quantized, the shipped model's
+    first layer took 61 % of its time for 5 % of its multiply-adds, 30 us an image against 7 us
+    in float, and the whole model read a batch of 32 crops 1.2 times as slowly (onnxruntime's
+    profiler, one thread).
+    """
+    channels = {t.name: list(t.dims)[1:2] for t in proto.graph.initializer}  # (out, in / groups, kh, kw)
+    groups = {n.name: next((a.i for a in n.attribute if a.name == "group"), 1) for n in proto.graph.node}
+    return [n.name for n in proto.graph.node if n.op_type == "Conv" and len(n.input) > 1
+            and channels.get(n.input[1]) == [1] and groups[n.name] == 1]
 
 
 def _head(proto: onnx.ModelProto) -> list[str]:

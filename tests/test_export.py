@@ -134,6 +134,26 @@ def test_quantization_leaves_the_output_layer_float_and_a_model_without_one_whol
     assert _head(graph("Conv", "Relu", "Softmax")) == []
 
 
+def test_quantization_leaves_the_first_layer_float():
+    """A convolution over the one grey channel stays float (int8 gains nothing on a 3x3x1 window); one over more
+    channels, or a depthwise one, is quantized."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from edge_export.quantize import _stem
+
+    def conv(name, x, y, shape, **attributes):
+        weight = numpy_helper.from_array(np.zeros(shape, np.float32), name + "_w")
+        return helper.make_node("Conv", [x, weight.name], [y], name=name, **attributes), weight
+
+    layers = [conv("first", "x", "a", (4, 1, 3, 3)), conv("second", "a", "b", (8, 4, 3, 3)),
+              conv("depthwise", "b", "c", (8, 1, 3, 3), group=8)]
+    graph = helper.make_graph([n for n, _ in layers], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 28, 28])],
+                              [helper.make_tensor_value_info("c", TensorProto.FLOAT, None)],
+                              initializer=[w for _, w in layers])
+    assert _stem(helper.make_model(graph)) == ["first"]
+
+
 def test_quantization_format_is_chosen_only_beyond_noise():
     from edge_export.quantize import PREFERRED, _choose
 

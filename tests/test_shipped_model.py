@@ -65,3 +65,13 @@ def test_card_markdown_states_the_measured_figures():
     assert f"{card['model']['test_accuracy']:.2%}" in text
     assert "digits-train --model cnn" in text and "digits-export" in text
     assert int(card["model"]["metadata"]["multiply_adds"]) <= 3_500_000
+
+
+def test_a_batch_of_several_chunks_reads_as_its_crops_do_one_by_one(mnist):
+    """``predict`` runs a page's crops model.CHUNK at a time; the probabilities are each crop's own, in order."""
+    from edge_infer.model import CHUNK
+
+    model = OnnxModel(default_model_path())
+    x = model_input(mnist.x_test[:2 * CHUNK + 5])
+    alone = np.concatenate([model.predict(x[i:i + 1]) for i in range(len(x))])
+    np.testing.assert_allclose(model.predict(x), alone, atol=1e-5)
