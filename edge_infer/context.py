@@ -34,8 +34,9 @@ SPACE = 0.4  # digits set off by a gap this many of their heights wide from a wo
 JOINED_WORD = 1.5  # ... (a glyph this many times wider than tall: letters run together) are a number of their own,
 LETTER_SPACES = 2.0  # ... and so are digits set off by this many times the space between the word's letters beside
 # them (printed or block letters stand apart, but closer; block capitals written one to a box are evenly spaced) ...
-LEVEL = 0.88  # ... when they are as tall as one another to this share, and as the letter beside them (the o and f of
-# a printed "of" are not; nor are "so" and "is", x-height beside capitals and ascenders), and are not a lone I
+LEVEL = 0.88  # ... when they are as tall as one another to this share (each as their upper median: of two, the
+# taller; in a longer number one short digit, a 2 drawn wide, is no outlier), and as the letter beside them (the o
+# and f of a printed "of" are not; nor are "so" and "is", x-height beside capitals and ascenders), and are not a lone I
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _set_apart(run: list[Glyph], digit: list[bool], index: dict[int, int]) -> se
         start, end = _peeled(run, start, end)
         number = run[start:end + 1]
         height = max(g.box[3] for g in number)
-        level = min(g.box[3] for g in number) >= LEVEL * height and (
+        typical = sorted(g.box[3] for g in number)[len(number) // 2]  # the upper median: of two, the taller
+        level = all(LEVEL * typical <= g.box[3] <= typical / LEVEL for g in number) and (
             len(number) > 1 or number[0].box[2] >= BROAD * number[0].box[3])
         sides = []  # (the gap to the word beside, its glyph there, the space between that glyph and the next, or None)
         if start:

@@ -603,6 +603,29 @@ def test_context_reads_digits_in_words_as_letters():
     assert in_words(apart, 0.5) == set()
 
 
+def test_a_number_of_digits_of_uneven_height_between_words_is_a_number():
+    """A generated words page's "only 2705 ANSWER": the 2, drawn wider than tall, stands 24 px against the 0's 28. Its
+    digits are level as a number's are (each within LEVEL of their upper median), though the shortest is not within
+    LEVEL of the tallest, as the rule had it, which read the whole number as letters. Two digit-like glyphs are
+    still held to that: the o and f of a bold printed "of", 17 and 20 px, stay letters."""
+    from edge_infer.context import Glyph, in_words
+
+    def glyph(x, y, w, h, digit=None):
+        p = np.zeros(10, np.float32)
+        if digit is not None:
+            p[digit] = 0.99
+        return Glyph((x, y, w, h), p)
+
+    words = [glyph(182, 3, 5, 32, 1), glyph(189, 17, 9, 24)]  # the l (read as a 1) and y of "only"
+    answer = [glyph(382, 12, 44, 26), glyph(427, 12, 14, 24), glyph(443, 12, 10, 24), glyph(454, 11, 14, 25)]
+    number = [glyph(222, 22, 22, 24, 2), glyph(256, 20, 21, 25, 7), glyph(285, 18, 21, 28, 0),
+              glyph(319, 19, 26, 26, 5)]
+    assert not in_words(words + number + answer, 0.5) & {2, 3, 4, 5}
+    bold = [glyph(33, 320, 16, 13), glyph(50, 314, 11, 19), glyph(84, 319, 12, 17, 0), glyph(97, 315, 6, 20, 1),
+            glyph(140, 321, 33, 13), glyph(175, 316, 30, 17)]  # "who of world"
+    assert in_words(bold, 0.5) == {2, 3}
+
+
 def test_context_reads_a_tall_letter_joined_in_a_word_as_a_letter():
     """The f of a cursive "useful" is twice as tall as the letters it is joined to, so it is in no run with them,
     and it was read as a 4 (a real photo). Joined on both sides, it is a letter; with a gap, as the 4 of a
