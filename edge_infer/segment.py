@@ -29,6 +29,9 @@ WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
 MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
+RULE_OWN = 3  # px of that copy: a run this long along a paper rule is its own ink, which alone is subtracted (not the
+# band the search smears it to, where a pencil stroke crossing it went too); a stroke crossing it is narrower, and a
+# rule 1 px thick, tilted by LINE_TILT, runs 3 px on a row of the copy
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
 PAPER_RULE = 0.6  # ... if fainter than this: darker ones are grids and tables, which remove_lines takes whole
 TARGET_HEIGHT = 32  # px: glyphs smaller than 3/4 of this on the analysis copy are read on a larger one
@@ -169,8 +172,9 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
     line tilted by up to LINE_TILT still passes. Lines that span RULE_SPAN of the frame and are
     fainter than PAPER_RULE are the rules of ruled or squared paper: they are subtracted in
     grey levels, capped at their typical darkness, so that a stroke crossing one, being much
-    darker, survives. The other lines (a table's rules, underlines, a grid's sides) are left
-    for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines, or None if
+    darker, survives, and only on the rule's own pixels (runs RULE_OWN long along it), so that
+    a pencil stroke crossing one, as faint, loses no more than the rule's breadth. The other
+    lines (a table's rules, underlines, a grid's sides) are left for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines, or None if
     there are none).
     """
     height, width = ink.shape
@@ -196,7 +200,11 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
         on_rule = cv2.bitwise_and(cv2.drawContours(np.zeros_like(traced), paper, -1, 255, cv2.FILLED), traced)
         if paper:
             level = int(_median(np.cumsum(cv2.calcHist([response], [0], on_rule, [256], [0, 256]).ravel())))
-            found = cv2.bitwise_and(cv2.min(response, level), on_rule)
+            run_along, edges = ((RULE_OWN, 1), (1, 5)) if horizontal else ((1, RULE_OWN), (5, 1))  # (width, height)
+            own = ink_mask(cv2.morphologyEx(shrunk, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                                              run_along)), FAINT)
+            own = cv2.dilate(own, cv2.getStructuringElement(cv2.MORPH_RECT, edges))  # and its blurred edges, 2 px
+            found = cv2.bitwise_and(cv2.min(response, level), cv2.bitwise_and(on_rule, own))
             found = cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
             rules = found if rules is None else cv2.max(rules, found)
         lines = ink_mask(response)
