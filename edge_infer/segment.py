@@ -174,8 +174,8 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
     grey levels, capped at their typical darkness, so that a stroke crossing one, being much
     darker, survives, and only on the rule's own pixels (runs RULE_OWN long along it), so that
     a pencil stroke crossing one, as faint, loses no more than the rule's breadth. The other
-    lines (a table's rules, underlines, a grid's sides) are left for ``remove_lines``. Returns (ink without paper rules, uint8 mask of the other lines, or None if
-    there are none).
+    lines (a table's rules, underlines, a grid's sides) are left for ``remove_lines``. Returns
+    (ink without paper rules, uint8 mask of the other lines, or None if there are none).
     """
     height, width = ink.shape
     rules = others = None  # most frames have neither, and full-size masks cost more than the search

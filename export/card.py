@@ -91,7 +91,8 @@ def _markdown(card: dict) -> str:
                f"images, validation {training.get('validation_images')}, seed {training.get('seed')}"
                if training else "see the run folder")
     loads = (f" `DigitRecognizer()` loads `{card['int8']['file']}` (static int8, calibrated on augmented training"
-             " digits and non-digits; the first layer, over the grey image, and the output layer stay float)." if "int8" in card else "")
+             " digits and non-digits; the first layer, over the grey image, and the output layer stay float)."
+             if "int8" in card else "")
     return f"""# Model card: {m['file']}
 
 A compact CNN ({meta.get('source_model')}) that reads one handwritten digit from a 28x28 crop.
