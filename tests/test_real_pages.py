@@ -106,6 +106,16 @@ def test_generated_pages_of_every_layout(rec, mnist):
         assert result[layout]["precision"] >= precision, layout
 
 
+def _layout_pages(rec, mnist, seed, layout, pages=6):
+    """The metrics (``Tally.metrics``) of the ``pages`` pages of ``layout`` that ``measure_pages`` reads for ``seed``."""
+    generator = PageGenerator(seed=seed, digits=mnist.x_test, labels=mnist.y_test)
+    generator.rng = generator.rng.spawn(len(LAYOUTS))[LAYOUTS.index(layout)]  # that layout's own stream
+    tally = Tally()
+    for _ in range(pages):
+        tally.add(rec, generator.page(layout))
+    return tally.metrics()
+
+
 @pytest.mark.slow
 def test_a_small_squared_sheet_written_across_on_a_desk_is_read(rec, mnist):
     """Seed 7's desk pages: small sheets of squared paper on a desk, big digits written across the squares. Three
@@ -113,12 +123,8 @@ def test_a_small_squared_sheet_written_across_on_a_desk_is_read(rec, mnist):
     the digits' 45), so the sheet's squares passed for a form's empty boxes and the digits crossing their lines went
     with the walls: recall 0.486. Fewer than five glyph-like blobs now tell no height. A regression alarm: measured
     0.886."""
-    generator = PageGenerator(seed=7, digits=mnist.x_test, labels=mnist.y_test)
-    generator.rng = generator.rng.spawn(len(LAYOUTS))[LAYOUTS.index("desk")]  # the desk pages measure_pages reads
-    tally = Tally()
-    for _ in range(6):
-        tally.add(rec, generator.page("desk"))
-    assert tally.metrics()["recall"] >= 0.83 and tally.metrics()["precision"] >= 0.9
+    read = _layout_pages(rec, mnist, 7, "desk")
+    assert read["recall"] >= 0.83 and read["precision"] >= 0.9
 
 
 @pytest.mark.slow
@@ -128,12 +134,8 @@ def test_pencil_digits_crossing_paper_rules_keep_their_strokes(rec, mnist):
     pencil stroke, as faint as the rule, lost as much: digits fell apart at the rules, recall 0.756. Now only the
     rule's own pixels go, with 2 px of its blurred edges (1 px read a small 9 beside a rule's remnant as a 1 in a
     generated clip). A regression alarm: measured 0.800."""
-    generator = PageGenerator(seed=13, digits=mnist.x_test, labels=mnist.y_test)
-    generator.rng = generator.rng.spawn(len(LAYOUTS))[LAYOUTS.index("pencil")]  # the pages measure_pages reads
-    tally = Tally()
-    for _ in range(6):
-        tally.add(rec, generator.page("pencil"))
-    assert tally.metrics()["recall"] >= 0.78 and tally.metrics()["precision"] >= 0.88
+    read = _layout_pages(rec, mnist, 13, "pencil")
+    assert read["recall"] >= 0.78 and read["precision"] >= 0.88
 
 
 def test_pages_are_reproducible(mnist):
