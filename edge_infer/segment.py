@@ -225,7 +225,7 @@ def outlines(mask: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
 
 
 def glyph_height(ink: np.ndarray, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None) -> float:
-    """The typical glyph height in an ink map, in px (0.0 when there are fewer than five glyphs to go by).
+    """The typical glyph height in an ink map, in px (0.0 when there are fewer than three glyphs to go by).
 
     Over the inked blobs shaped like a character (any outer boundary, so blobs inside boxes and
     grids count, with at most two holes, so boxes and grids themselves do not, and none around
@@ -242,8 +242,8 @@ def glyph_height(ink: np.ndarray, found: tuple[tuple[np.ndarray, ...], np.ndarra
     width, height = boxes[:, 2], boxes[:, 3]
     glyph = (height >= 8) & (width <= 1.5 * height) & (width >= 0.15 * height) & (height < 0.5 * max(ink.shape))
     glyph[_around_others(boxes, glyph)] = False
-    if np.count_nonzero(glyph) < 5:  # too few to tell (on a grid whose lines touch every digit, say): three or four
-        return 0.0  # may be specks and the bits of digits written across squared paper, as on a generated desk page
+    if np.count_nonzero(glyph) < 3:  # too few to tell (on a grid whose lines touch every digit, say)
+        return 0.0
     order = np.argsort(height[glyph], kind="stable")
     weight = np.cumsum((width[glyph] * height[glyph])[order].astype(np.float64))
     return float(height[glyph][order][np.searchsorted(weight, weight[-1] / 2)])
