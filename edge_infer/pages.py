@@ -465,14 +465,17 @@ class PageGenerator(SceneGenerator):
                          int(rng.integers(1, 5)), digits, numbers)
 
 
-def measure_pages(recognizer, generator: PageGenerator, pages: int) -> dict[str, dict]:
-    """Read ``pages`` pages of each layout; the metrics of each (as ``Tally.metrics``) and of all (``"all"``).
+def measure_pages(recognizer, generator: PageGenerator, pages: int, layouts=LAYOUTS) -> dict[str, dict]:
+    """Read ``pages`` pages of each of ``layouts``; the metrics of each (as ``Tally.metrics``) and of all (``"all"``).
 
     Each layout's pages come from a random stream of its own, spawned from the generator's (which is left on the
-    last), so that a change to how one layout is drawn leaves the pages of the others as they were.
+    last), so that a change to how one layout is drawn leaves the pages of the others as they were, and a layout
+    read alone gets the pages it gets among all.
     """
     tallies = {}
     for layout, stream in zip(LAYOUTS, generator.rng.spawn(len(LAYOUTS))):
+        if layout not in layouts:
+            continue
         generator.rng = stream
         tallies[layout] = Tally()
         for _ in range(pages):

@@ -31,7 +31,9 @@ MIN_HEIGHT = 10  # pixels; the smallest digits we aim at are about 15 px tall
 RULE_SHRINK = 4  # paper lines are searched on a copy this many times shorter along them
 RULE_OWN = 3  # px of that copy: a run this long along a paper rule is its own ink, which alone is subtracted (not the
 # band the search smears it to, where a pencil stroke crossing it went too); a stroke crossing it is narrower, and a
-# rule 1 px thick, tilted by LINE_TILT, runs 3 px on a row of the copy
+# rule 1 px thick, tilted by LINE_TILT, runs 3 px on a row of the copy ...
+RULE_EDGE = 2  # ... and so is this many px of its blurred edge either side (with 1, a small 9 beside what was left of a
+# rule read as a 1)
 RULE_SPAN = 0.55  # a straight stroke spanning this fraction of the frame is a paper line, not a digit
 PAPER_RULE = 0.6  # ... if fainter than this: darker ones are grids and tables, which remove_lines takes whole
 TARGET_HEIGHT = 32  # px: glyphs smaller than 3/4 of this on the analysis copy are read on a larger one
@@ -200,10 +202,11 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
         on_rule = cv2.bitwise_and(cv2.drawContours(np.zeros_like(traced), paper, -1, 255, cv2.FILLED), traced)
         if paper:
             level = int(_median(np.cumsum(cv2.calcHist([response], [0], on_rule, [256], [0, 256]).ravel())))
-            run_along, edges = ((RULE_OWN, 1), (1, 5)) if horizontal else ((1, RULE_OWN), (5, 1))  # (width, height)
+            edge = 2 * RULE_EDGE + 1
+            along_rule, edges = ((RULE_OWN, 1), (1, edge)) if horizontal else ((1, RULE_OWN), (edge, 1))  # (w, h)
             own = ink_mask(cv2.morphologyEx(shrunk, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
-                                                                                              run_along)), FAINT)
-            own = cv2.dilate(own, cv2.getStructuringElement(cv2.MORPH_RECT, edges))  # and its blurred edges, 2 px
+                                                                                              along_rule)), FAINT)
+            own = cv2.dilate(own, cv2.getStructuringElement(cv2.MORPH_RECT, edges))
             found = cv2.bitwise_and(cv2.min(response, level), cv2.bitwise_and(on_rule, own))
             found = cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
             rules = found if rules is None else cv2.max(rules, found)
