@@ -363,8 +363,11 @@ def _walls(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], 
         inside = np.zeros((h, w), np.uint8)
         shrink_by = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
         for hole in holes:  # each hull shrunk on its own: two cells' hulls meet across a wall as thin as 2 px
+            hx, hy, hw, hh = cv2.boundingRect(contours[hole])  # the hull's box too
+            if min(hw, hh) <= 2 * margin:
+                continue  # shrunk by the margin, nothing is left of it (most of a cheque's holes: loops of print)
             hull = cv2.convexHull(contours[hole]) - (x, y)
-            hx, hy, hw, hh = cv2.boundingRect(hull)
+            hx, hy = hx - x, hy - y
             shape = cv2.fillConvexPoly(np.zeros((hh, hw), np.uint8), hull - (hx, hy), 255)
             inside[hy:hy + hh, hx:hx + hw] |= cv2.erode(shape, shrink_by, borderValue=0)
         rooms += _row_of_boxes([cv2.boundingRect(contours[hole]) for hole in holes])
