@@ -266,9 +266,17 @@ def _around_others(boxes: np.ndarray, glyph: np.ndarray) -> np.ndarray:
 
 
 def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
-    """``gray`` resized by ``scale`` <= 1 with pixel-area averaging (which keeps thin strokes' ink)."""
+    """``gray`` resized by ``scale`` <= 1 with pixel-area averaging (which keeps thin strokes' ink).
+
+    By a whole number of times (a 1280 px frame's 640 px analysis copy), whole blocks are averaged and a last
+    row or column that does not fill one is left out: OpenCV's fast path, 30 times quicker than its general one.
+    """
     if scale >= 1.0:
         return gray
+    step = round(1 / scale)
+    if abs(1 / scale - step) < 1e-6:
+        height, width = max(gray.shape[0] // step, 1), max(gray.shape[1] // step, 1)
+        return cv2.resize(gray[:height * step, :width * step], (width, height), interpolation=cv2.INTER_AREA)
     size = (max(round(gray.shape[1] * scale), 1), max(round(gray.shape[0] * scale), 1))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 

@@ -588,6 +588,18 @@ def test_glyph_height_and_working_scale(mnist):
     assert segment.glyph_height(np.zeros((100, 100), np.uint8)) == 0.0
 
 
+def test_shrinking_by_a_whole_number_of_times_averages_whole_blocks():
+    """A frame of odd height shrunk by half: each pixel is the mean of a 2x2 block (rounded), the last row left out;
+    any other scale is OpenCV's area average of the whole frame."""
+    frame = np.random.default_rng(0).integers(0, 256, (905, 1280), dtype=np.uint8)
+    half = segment.shrink(frame, 0.5)
+    blocks = frame[:904].reshape(452, 2, 640, 2).astype(np.float32).mean(axis=(1, 3))
+    assert half.shape == (452, 640) and np.abs(half - blocks).max() <= 0.5
+    third = segment.shrink(frame, 0.3)
+    assert np.array_equal(third, cv2.resize(frame, (384, 272), interpolation=cv2.INTER_AREA))
+    assert segment.shrink(frame, 1.0) is frame
+
+
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
 # measured, minus about 0.05 (regression alarms). Measured: grid 0.920 0.990, boxes 0.861 1.0 (0.658 before a
 # shaded field's shade was taken for paper), table 0.990 0.950, touching 0.934 1.0 (0.836 while a split's part was
