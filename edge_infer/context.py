@@ -83,6 +83,12 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
                 # of its width (a lone wide glyph is as likely two digits written together)
                 if len(letters) >= 2 and sum(max(1, g.box[2] // g.box[3]) for g in letters) >= len(digits):
                     wordy.update(digits)
+    while wordy:  # a digit-like glyph joined on both sides to letters, or to glyphs taken for letters, is one too
+        digit = [d and i not in wordy for i, d in enumerate(digit)]
+        more = {i for line in group.lines(glyphs) for i in _joined(line, digit, index)} - wordy
+        if not more:
+            break
+        wordy |= more
     return wordy
 
 

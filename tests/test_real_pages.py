@@ -630,6 +630,25 @@ def test_context_reads_digits_in_words_as_letters():
     assert in_words(apart, 0.5) == set()
 
 
+def test_a_letter_joined_to_a_letter_and_to_a_glyph_taken_for_one_is_a_letter():
+    """A real note's "think": the n written in two strokes, each read as a 1. The second stands beside the k's
+    ascender, an x-height letter; the first, joined to the "th" and to it, is a letter of the word too. Two 1s
+    standing apart from letters are still a number."""
+    from edge_infer.context import Glyph, in_words
+
+    def glyph(box, digit=None):
+        p = np.zeros(10, np.float32)
+        if digit is not None:
+            p[digit] = 0.95
+        return Glyph(box, p)
+
+    think = [glyph((338, 422, 82, 62)), glyph((418, 442, 18, 30), 1), glyph((436, 444, 16, 28), 1),
+             glyph((456, 424, 30, 52))]
+    assert in_words(think, 0.5) == {1, 2}
+    apart = [glyph((338, 422, 82, 62)), glyph((440, 442, 18, 30), 1), glyph((470, 444, 16, 28), 1)]
+    assert in_words(apart, 0.5) == set()
+
+
 def test_a_number_of_digits_of_uneven_height_between_words_is_a_number():
     """A generated words page's "only 2705 ANSWER": the 2, drawn wider than tall, stands 24 px against the 0's 28. Its
     digits are level as a number's are (each within LEVEL of their upper median), though the shortest is not within
