@@ -9,7 +9,7 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``table``: ruled rows and columns with numbers and handwritten words in the cells;
 - ``touching``: numbers whose digits touch or overlap, written fast and cramped;
 - ``pencil``: faint grey pencil numbers;
-- ``words``: handwritten words and numbers on the same lines;
+- ``words``: handwritten words and numbers on the same lines, a word at times ending in ? or !;
 - ``math``: sums with x, +, =, brackets and raised powers between the digits, and at times an
   empty field printed in dashes or dashes and dots, as worksheets have for a name;
 - ``marks``: X marks and ticks in an answer grid, beside numbers;
@@ -18,7 +18,8 @@ handwriting, and everything around them is what must not be read as a digit:
 - ``desk``: a torn or cut sheet lying on a desk, lighter or darker than the paper, so that the
   photo shows the sheet's edges and its shadow, with the thin line the edge casts, darker in
   stretches; a dark desk may be a laptop's keyboard, and strips of sticky tape may hold the
-  sheet down.
+  sheet down. At times the photo cuts the sheet, whose edge then runs round the writing open
+  on one or two sides, and at times the sheet's corners are round.
 
     PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
 """
@@ -35,6 +36,8 @@ from edge_infer.scenes import INKS, Scene, SceneGenerator, Tally, _blend
 LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through", "desk")
 PENCIL = (105, 105, 110)  # BGR of graphite on paper
 PRINT = (40, 40, 40)  # BGR of printer's ink
+OFF_FRAME = 0.4  # of desk pages show a sheet the photo cuts
+ROUNDED = 0.5  # of desk sheets have round corners
 
 
 class PageGenerator(SceneGenerator):
@@ -260,6 +263,12 @@ class PageGenerator(SceneGenerator):
         margin = rng.uniform(0.04, 0.12, 4) * [w, h, w, h]  # the sheet reaches this far past the writing
         left, up = max(x0 - margin[0], 2), max(y0 - margin[1], 2)
         right, down = min(x0 + bw + margin[2], w - 3), min(y0 + bh + margin[3], h - 3)
+        if rng.random() < OFF_FRAME:  # the photo cuts the sheet: its edge shows on the other sides only, an L or a U
+            beyond = [-20, -20, w + 20, h + 20]
+            sides = [left, up, right, down]
+            for side in rng.choice(4, int(rng.integers(1, 3)), replace=False):
+                sides[side] = beyond[side]
+            left, up, right, down = sides
         corners = [(left, up), (right, up), (right, down), (left, down)]
         outline = []
         for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):  # each side torn or cut straight
@@ -271,6 +280,11 @@ class PageGenerator(SceneGenerator):
             outline.append(side)
         sheet = np.zeros((h, w), np.uint8)
         cv2.fillPoly(sheet, [np.round(np.concatenate(outline)).astype(np.int32)], 255, cv2.LINE_AA)
+        if rng.random() < ROUNDED:  # a note's or a worn sheet's corners are round: its edge is no straight rule
+            radius = int(min(rng.uniform(1.5, 3.0) * margin.min(),  # a round corner takes 0.3 of it off the writing's
+                             0.4 * min(right - left, down - up)))  # margin; a narrow strip stays a strip
+            sheet = cv2.morphologyEx(sheet, cv2.MORPH_OPEN,
+                                     cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
         sheet = sheet.astype(np.float32)[..., None] / 255
         # a dark desk (or a keyboard), a mid-grey one, or a light one a shade off the paper, where the sheet
         # shows by its edge's shadow alone
@@ -344,8 +358,9 @@ class PageGenerator(SceneGenerator):
             while x < w - 200:
                 if rng.random() < 0.35:
                     x = self._number(paper, x, y, height, int(rng.integers(1, 5)), digits, numbers, pen, stroke)
-                else:
-                    x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height, colour=pen)
+                else:  # a word, at times ending a question or an exclamation
+                    end = str(rng.choice(["", "?", "!"], p=[0.8, 0.1, 0.1]))
+                    x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))] + end, x, y, height, colour=pen)
                 x += int(rng.uniform(0.6, 1.2) * height)
 
     def _math(self, paper, digits, numbers) -> None:
