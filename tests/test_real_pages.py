@@ -603,13 +603,14 @@ def test_shrinking_by_a_whole_number_of_times_averages_whole_blocks():
 # Generated pages, seed 3, 6 of each layout, each layout's pages from a stream of its own: (recall, precision)
 # measured, minus about 0.05 (regression alarms). Measured: grid 0.920 0.990, boxes 0.861 1.0 (0.658 before a
 # shaded field's shade was taken for paper), table 0.990 0.950, touching 0.934 1.0 (0.836 while a split's part was
-# at most 1.1 x its height wide), pencil 0.982 1.0, words 0.947 0.857, math 0.884 0.903 (its pages hold a field
-# printed in dashes at times: 5 dashes read as 1s on 6 pages), marks 0.829 0.971, print 1.0 0.929 (printed letters
-# read as digits in words that hold more of them than letters), show-through 0.892 0.943, desk 0.938 0.957,
-# all 0.927 0.954.
+# at most 1.1 x its height wide), pencil 0.982 1.0, words 0.912 0.963 (0.947 0.857 on the pages before words
+# ended in ? or !), math 0.884 0.903 (its pages hold a field printed in dashes at times: 5 dashes read as 1s on 6
+# pages), marks 0.829 0.971, print 1.0 0.929 (printed letters read as digits in words that hold more of them than
+# letters), show-through 0.881 0.925 (it mirrors the words pages' writing), desk 0.906 1.0 (0.938 0.957 before
+# the photos cut sheets and showed round corners), all 0.921 0.964.
 PAGES = {"grid": (0.88, 0.95), "boxes": (0.81, 0.95), "table": (0.92, 0.90), "touching": (0.88, 0.95),
-         "pencil": (0.93, 0.95), "words": (0.89, 0.80), "math": (0.82, 0.84), "marks": (0.78, 0.92),
-         "print": (0.95, 0.86), "show-through": (0.84, 0.89), "desk": (0.88, 0.90), "all": (0.87, 0.90)}
+         "pencil": (0.93, 0.95), "words": (0.86, 0.91), "math": (0.82, 0.84), "marks": (0.78, 0.92),
+         "print": (0.95, 0.86), "show-through": (0.83, 0.87), "desk": (0.85, 0.95), "all": (0.87, 0.91)}
 
 
 def test_context_reads_digits_in_words_as_letters():
