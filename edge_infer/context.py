@@ -63,8 +63,8 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
     digit = [g.confidence >= min_confidence for g in glyphs]
     index = {id(g): i for i, g in enumerate(glyphs)}
     wordy: set[int] = set()
-    for line in group.lines(glyphs):
-        wordy.update(_joined(line, digit, index))
+    lines = group.lines(glyphs)
+    for line in lines:
         wordy.update(_lowercase(line, digit, index))
         for run in group.runs(line, WORD_GAP):
             apart = _set_apart(run, digit, index)
@@ -83,13 +83,12 @@ def in_words(glyphs: list[Glyph], min_confidence: float) -> set[int]:
                 # of its width (a lone wide glyph is as likely two digits written together)
                 if len(letters) >= 2 and sum(max(1, g.box[2] // g.box[3]) for g in letters) >= len(digits):
                     wordy.update(digits)
-    while wordy:  # a digit-like glyph joined on both sides to letters, or to glyphs taken for letters, is one too
-        digit = [d and i not in wordy for i, d in enumerate(digit)]
-        more = {i for line in group.lines(glyphs) for i in _joined(line, digit, index)} - wordy
-        if not more:
-            break
-        wordy |= more
-    return wordy
+    while True:  # a digit-like glyph joined on both sides to letters, or to glyphs taken for letters, is one too
+        still = [d and i not in wordy for i, d in enumerate(digit)]  # digits not yet taken for letters
+        joined = {i for line in lines for i in _joined(line, still, index)} - wordy
+        if not joined:
+            return wordy
+        wordy |= joined
 
 
 def _between(run: list[Glyph], apart: set[int], index: dict[int, int]) -> list[list[Glyph]]:
