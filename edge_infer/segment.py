@@ -467,17 +467,15 @@ def _darkest(ink: np.ndarray, contour: np.ndarray) -> int:
 def _medians(ink: np.ndarray, contours: list[np.ndarray]) -> np.ndarray:
     """The median ink level (uint8 scale) inside each of ``contours``, outer contours that do not overlap: float (N,).
 
-    All at once, from a histogram of each one's levels: the contours are drawn numbered (uint16,
-    as no more of them fit in a working frame), and their pixels counted by number and level.
+    Each from a histogram of its levels within its own bounding box: paper rules are long and thin, and
+    their boxes hold fewer pixels than the frame a numbered map of them all would span.
     """
-    if not contours:
-        return np.zeros(0)
-    numbered = np.zeros(ink.shape, np.uint16)
-    for number, contour in enumerate(contours, 1):
-        cv2.drawContours(numbered, [contour], -1, number, cv2.FILLED)
-    inside = numbered > 0
-    counts = np.bincount(numbered[inside].astype(np.int64) * 256 + ink[inside], minlength=(len(contours) + 1) * 256)
-    return _median(np.cumsum(counts.reshape(-1, 256)[1:], axis=1))
+    counts = np.zeros((len(contours), 256), np.float32)
+    for k, contour in enumerate(contours):
+        x, y, w, h = cv2.boundingRect(contour)
+        inside = cv2.drawContours(np.zeros((h, w), np.uint8), [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
+        counts[k] = cv2.calcHist([ink[y:y + h, x:x + w]], [0], inside, [256], [0, 256]).ravel()
+    return _median(np.cumsum(counts, axis=1))
 
 
 def _quantile(values: np.ndarray, share: float) -> float:
