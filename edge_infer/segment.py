@@ -70,6 +70,9 @@ SHADE_TALL = 0.8  # ... over an area this many glyph heights across at least, th
 _AROUND = cv2.getStructuringElement(cv2.MORPH_RECT, (39, 39))  # on a quarter-size copy: wider than a shaded field
 
 
+Outlines = tuple[tuple[np.ndarray, ...], np.ndarray]  # what ``outlines`` returns: contours, hierarchy links
+
+
 def _level(fraction: float) -> int:
     """An ink-map fraction as a uint8 level (ink maps are uint8, 255 = black ink on white paper)."""
     return round(fraction * 255)
@@ -220,14 +223,14 @@ def remove_rules(ink: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray
     return (ink if rules is None else cv2.subtract(ink, rules)), others
 
 
-def outlines(mask: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def outlines(mask: np.ndarray) -> Outlines:
     """Every boundary of a uint8 mask with its place in the nesting: (contours, int (N, 4) links: next, previous,
     first child, parent). Outer boundaries lie at even depths, holes at odd ones."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     return contours, (hierarchy[0] if hierarchy is not None else np.zeros((0, 4), np.int32))
 
 
-def glyph_height(ink: np.ndarray, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None) -> float:
+def glyph_height(ink: np.ndarray, found: Outlines | None = None) -> float:
     """The typical glyph height in an ink map, in px (0.0 when there are fewer than three glyphs to go by).
 
     Over the inked blobs shaped like a character (any outer boundary, so blobs inside boxes and
@@ -281,8 +284,8 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def remove_lines(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def remove_lines(ink: np.ndarray, height: float,
+                 found: Outlines | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Take grids, boxes, table rules, underlines and paper rules out of an ink map, keeping what is written in them.
 
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
@@ -333,8 +336,7 @@ def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _walls(ink: np.ndarray, height: float, found: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _walls(ink: np.ndarray, height: float, found: Outlines | None = None) -> tuple[np.ndarray, np.ndarray]:
     """uint8 mask of the walls of boxes and grids in a uint8 ink map (see ``remove_lines``), and the cells of those
     that are a single row of boxes, int (N, 4) (``_row_of_boxes``).
 
@@ -495,7 +497,8 @@ def _median(below: np.ndarray) -> np.ndarray:
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
-            min_height: int = MIN_HEIGHT, glyph: float = 0.0, cells: np.ndarray | None = None) -> list[Region]:
+            min_height: int = MIN_HEIGHT, glyph: float = 0.0, cells: np.ndarray | None = None,
+            found: Outlines | None = None) -> list[Region]:
     """Connected components of ``mask`` that hold some STRONG ink, with the pieces of one digit merged.
 
     The STRONG test is hysteresis: faint specks and grain never make a region, while the
@@ -506,11 +509,11 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
     longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
     past both its ends (``_goes_on``): a paper edge or a rule. Each region gets the cell it is written in
-    (``_cells_of``), of the ``cells``, int (N, 4) boxes.
+    (``_cells_of``), of the ``cells``, int (N, 4) boxes. ``found`` is the ``outlines`` of ``mask``, if already traced.
     """
-    labels, ids, boxes, outlines = _seeded_pieces(ink, mask)
+    labels, ids, boxes, outlines = _seeded_pieces(ink, mask, found)
     height, width = mask.shape
-    found = []
+    kept = []
     groups = _merge_pieces(boxes, walls, glyph)
     spans = np.array([boxes[m[0]] if len(m) == 1 else union(boxes[i] for i in m) for m in groups],
                      np.int64).reshape(-1, 4)
@@ -531,8 +534,8 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
         area = int(np.count_nonzero(own))
         if area < 0.04 * w * h or (area > 0.85 * w * h and w > 0.5 * h):  # a hairline or a solid blob
             continue
-        found.append(((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0))))
-    return [Region(box, inked, cell) for (box, inked), cell in zip(found, _cells_of(cells, [b for b, _ in found]))]
+        kept.append(((x0, y0, w, h), np.where(own, ink[y0:y1, x0:x1] * np.float32(1 / 255), np.float32(0))))
+    return [Region(box, inked, cell) for (box, inked), cell in zip(kept, _cells_of(cells, [b for b, _ in kept]))]
 
 
 def _cells_of(cells: np.ndarray | None, boxes: list[tuple[int, int, int, int]]
@@ -550,9 +553,9 @@ def _cells_of(cells: np.ndarray | None, boxes: list[tuple[int, int, int, int]]
     return [tuple(cells[j].tolist()) if holds[i, j] else None for i, j in enumerate(first.tolist())]
 
 
-def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
+def _seeded_pieces(ink: np.ndarray, mask: np.ndarray, found: Outlines | None = None):
     """Label the mask's 8-connected components; return (labels, ids, boxes, outer contours) of those with STRONG
-    ink.
+    ink. ``found`` is the ``outlines`` of ``mask``, if already traced.
 
     Boxes come from the components' outer contours rather than OpenCV's labelling with
     statistics, which costs four times a plain labelling on a full frame.
@@ -560,8 +563,12 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray):
     count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
     seeded = np.zeros(count, bool)
     seeded[labels[ink > _level(STRONG)]] = True
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    outer = np.flatnonzero(hierarchy[0][:, 3] == -1) if hierarchy is not None else np.zeros(0, np.int64)
+    if found is None:
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        outer = np.flatnonzero(hierarchy[0][:, 3] == -1) if hierarchy is not None else np.zeros(0, np.int64)
+    else:
+        contours, links = found
+        outer = np.flatnonzero(_depths(links) % 2 == 0)
     start = np.array([contours[i][0, 0] for i in outer], np.int64).reshape(-1, 2)  # a point on each boundary
     label = labels[start[:, 1], start[:, 0]]
     ids, boxes, outlines = [], [], []
@@ -713,7 +720,8 @@ def _wall_between(walls: np.ndarray | None, a: tuple[int, int, int, int], b: tup
 class Layers:
     """A frame read at its working scale: the ``ink`` map and ``mask`` (uint8, lines taken out), the line pixels
     taken out (``walls``), the typical ``glyph`` height in working px (0.0 if unknown), ``factor``, frame px
-    per working px, and the ``cells`` of boxes and grids, int (N, 4) boxes in working px."""
+    per working px, the ``cells`` of boxes and grids, int (N, 4) boxes in working px, and the ``outlines`` of
+    ``mask`` (as ``outlines`` gives them), or None when the lines taken out changed it since they were traced."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -721,6 +729,7 @@ class Layers:
     glyph: float
     factor: float
     cells: np.ndarray
+    outlines: Outlines | None = None
 
 
 def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
@@ -743,8 +752,10 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
         ink = _against(smooth, lifted, dark_ink)
         found = outlines(ink_mask(ink))
         height = height or glyph_height(ink, found)  # a shade joining all the writing hid every glyph
+    found = found or outlines(ink_mask(ink))
     ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT, found)
-    return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells)
+    unchanged = not cv2.countNonZero(walls)  # no line taken out: the mask is the one traced (most camera frames)
+    return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells, found if unchanged else None)
 
 
 def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
@@ -754,7 +765,7 @@ def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGH
     module's doc). ``min_height`` is in working pixels.
     """
     read = layers(gray, dark_ink)
-    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells)
+    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells, read.outlines)
     return [Region(_to_frame(r.box, read.factor), r.ink, r.cell and _to_frame(r.cell, read.factor)) for r in found]
 
 
