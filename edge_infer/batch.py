@@ -35,7 +35,7 @@ from edge_infer.capture import IMAGE_SUFFIXES, read_image
 from edge_infer.commands import add_version, run
 from edge_infer.errors import DigitsError, SourceError
 from edge_infer.files import appending, atomic_path, complete_lines
-from edge_infer.recognizer import DigitRecognizer
+from edge_infer.recognizer import INK, DigitRecognizer
 
 FIELDS = ("path", "width", "height", "numbers", "detections", "ms", "error")
 GLOB = set("*?[")
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when any image had an error")
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=0.5)
-    parser.add_argument("--ink", choices=["dark", "light"], default="dark")
+    parser.add_argument("--ink", choices=list(INK), default="dark")
     args = parser.parse_args(argv)
     errors = []
 

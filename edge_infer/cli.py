@@ -26,7 +26,7 @@ from edge_infer.files import write_text
 from edge_infer.capture import Frame, Grabber, ImageSource, Source, VideoFile, open_source, write_image
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
-from edge_infer.recognizer import Detection, DigitRecognizer, Number
+from edge_infer.recognizer import INK, Detection, DigitRecognizer, Number
 from edge_infer.segment import layers
 from edge_infer.track import frame_weight
 from edge_infer.commands import add_version, run
@@ -124,7 +124,7 @@ def live(args: argparse.Namespace, rec: DigitRecognizer) -> None:
                 background = frame.image
                 if threshold_view:
                     if mask is None:  # once per frame, not once per redraw while paused
-                        mask = cv2.cvtColor(cv2.resize(layers(as_gray8(frame.image), rec.ink == "dark").mask,
+                        mask = cv2.cvtColor(cv2.resize(layers(as_gray8(frame.image), INK[rec.ink]).mask,
                                                        frame.image.shape[1::-1], interpolation=cv2.INTER_NEAREST),
                                             cv2.COLOR_GRAY2BGR)
                     background = mask
@@ -223,7 +223,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (1 is fastest here)")
-    parser.add_argument("--ink", choices=["dark", "light"], default="dark", help="dark ink on paper, or light on dark")
+    parser.add_argument("--ink", choices=list(INK), default="dark",
+                        help="dark ink on paper, light ink on a dark ground, or auto: read from each frame")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,8 @@ handwriting, and everything around them is what must not be read as a digit:
   stretches; a dark desk may be a laptop's keyboard, and strips of sticky tape may hold the
   sheet down. At times the photo cuts the sheet, whose edge then runs round the writing open
   on one or two sides, and at times the sheet's corners are round.
+- ``board``: light writing on a dark ground, as chalk on a blackboard or a greenboard or a digit
+  drawn in white on black, numbers among words, over the haze of writing wiped off.
 
     PageGenerator(seed=3).page("grid")   # a Scene: frame, digit boxes, number boxes
 """
@@ -33,9 +35,13 @@ from edge_infer import glyphs
 from edge_infer.group import Box, union
 from edge_infer.scenes import INKS, Scene, SceneGenerator, Tally, _blend
 
-LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through", "desk")
+LAYOUTS = ("grid", "boxes", "table", "touching", "pencil", "words", "math", "marks", "print", "show-through", "desk",
+           "board")
 PENCIL = (105, 105, 110)  # BGR of graphite on paper
 PRINT = (40, 40, 40)  # BGR of printer's ink
+BOARDS = ((40, 45, 40), (50, 75, 45), (22, 22, 22))  # BGR of a blackboard, a greenboard and a dark screen or card
+CHALKS = ((225, 230, 230), (150, 225, 240), (235, 215, 200))  # BGR of white and yellow chalk, and a light pen
+LIGHT_INK = ("board",)  # the layouts written light on a dark ground; the others are dark ink on paper
 OFF_FRAME = 0.4  # of desk pages show a sheet the photo cuts
 ROUNDED = 0.5  # of desk sheets have round corners
 
@@ -48,7 +54,7 @@ class PageGenerator(SceneGenerator):
         layout = layout or LAYOUTS[self.rng.integers(len(LAYOUTS))]
         if layout not in LAYOUTS:
             raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-        paper = self.paper(plain=layout in ("grid", "boxes", "table", "marks", "show-through"))
+        paper = self.paper(plain=layout in ("grid", "boxes", "table", "marks", "show-through", "board"))
         digits: list[tuple[Box, int]] = []
         numbers: list[tuple[Box, str]] = []
         getattr(self, "_" + layout.replace("-", "_"))(paper, digits, numbers)
@@ -479,9 +485,35 @@ class PageGenerator(SceneGenerator):
             self._number(paper, int(rng.integers(10, w // 2)), int(30 + line * (h - 60) / 3), int(rng.uniform(26, 50)),
                          int(rng.integers(1, 5)), digits, numbers)
 
+    def _board(self, paper, digits, numbers) -> None:
+        rng, (h, w) = self.rng, paper.shape[:2]
+        ground = np.float32(BOARDS[rng.integers(len(BOARDS))]) + rng.uniform(-8, 8, 3).astype(np.float32)
+        paper[:] = ground * (paper / paper.mean((0, 1)))  # the paper's grain, as the board's
+        wiped = np.zeros((h, w), np.float32)  # writing wiped off: a haze of chalk in its place
+        for _ in range(int(rng.integers(0, 4))):
+            alpha = glyphs.render(glyphs.WORDS[rng.integers(len(glyphs.WORDS))], int(rng.uniform(30, 60)), rng)
+            x, y = int(rng.integers(0, max(w - alpha.shape[1], 1))), int(rng.integers(0, max(h - alpha.shape[0], 1)))
+            wiped[y:y + alpha.shape[0], x:x + alpha.shape[1]] = np.maximum(
+                wiped[y:y + alpha.shape[0], x:x + alpha.shape[1]], alpha[:h - y, :w - x])
+        chalk = np.float32(CHALKS[rng.integers(len(CHALKS))])
+        paper[:] = _blend(paper, cv2.GaussianBlur(wiped, (0, 0), rng.uniform(3, 8)) * rng.uniform(0.1, 0.3), chalk)
+        stroke = float(rng.uniform(0.8, 1.6))
+        for line in range(int(rng.integers(2, 5))):
+            height = int(rng.uniform(26, 50))
+            x, y = int(rng.integers(10, 60)), int(20 + line * (h - 60) / 4)
+            while x < w - 200:
+                if rng.random() < 0.6:
+                    x = self._number(paper, x, y, height, int(rng.integers(1, 5)), digits, numbers, chalk, stroke,
+                                     opacity=float(rng.uniform(0.75, 1.0)))  # chalk leaves the board showing
+                else:
+                    x = self._text(paper, glyphs.WORDS[rng.integers(len(glyphs.WORDS))], x, y, height, colour=chalk)
+                x += int(rng.uniform(0.6, 1.2) * height)
+
 
 def measure_pages(recognizer, generator: PageGenerator, pages: int, layouts=LAYOUTS) -> dict[str, dict]:
-    """Read ``pages`` pages of each of ``layouts``; the metrics of each (as ``Tally.metrics``) and of all (``"all"``).
+    """Read ``pages`` pages of each of ``layouts`` written in the ink the recognizer reads (its ``ink``: "dark" reads
+    the pages on paper, "light" the boards of LIGHT_INK, "auto" both); the metrics of each (as ``Tally.metrics``)
+    and of all (``"all"``).
 
     Each layout's pages come from a random stream of its own, spawned from the generator's (which is left on the
     last), so that a change to how one layout is drawn leaves the pages of the others as they were, and a layout
@@ -489,7 +521,7 @@ def measure_pages(recognizer, generator: PageGenerator, pages: int, layouts=LAYO
     """
     tallies = {}
     for layout, stream in zip(LAYOUTS, generator.rng.spawn(len(LAYOUTS))):
-        if layout not in layouts:
+        if layout not in layouts or recognizer.ink != "auto" and (layout in LIGHT_INK) != (recognizer.ink == "light"):
             continue
         generator.rng = stream
         tallies[layout] = Tally()

@@ -19,7 +19,7 @@ from edge_infer.split import SURE, split
 MAX_PIXELS = 50_000_000  # larger frames are refused rather than risking a swap storm
 WIDEST = 1.5  # a glyph wider than this for its height that did not split is mostly a dash or a box, seldom a wide
 # digit (a block capital's): it is kept only when read split.SURE
-INK = ("dark", "light")
+INK = {"dark": True, "light": False, "auto": None}  # ink= -> segment's dark_ink (None: read from each frame)
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,7 +109,9 @@ class DigitRecognizer:
     model : path to an ONNX model exported by ``digits-export``; default: the shipped model.
     threads : onnxruntime intra-op threads; 1 is fastest for this tiny model.
     min_confidence : detections whose top probability is below this are dropped, in [0, 1].
-    ink : ``"dark"`` for dark ink on light paper (default) or ``"light"`` for light ink on a dark surface.
+    ink : ``"dark"`` for dark ink on light paper (default), ``"light"`` for light ink on a dark surface (chalk on
+        a board, a digit drawn in white on black), or ``"auto"`` to read it from each frame, which fails where
+        most of a frame is of the other kind (a note lying on a keyboard's light letters reads as light).
     min_height : the smallest digit height in pixels that ``recognize`` looks for.
     providers : onnxruntime execution providers in order of preference (default: the CPU), e.g.
         ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` with onnxruntime-gpu.
@@ -129,7 +131,7 @@ class DigitRecognizer:
                 or not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"min_confidence must be a number in [0, 1], got {min_confidence!r}")
         if ink not in INK:
-            raise InputError(f"ink must be 'dark' or 'light', got {ink!r}")
+            raise InputError(f"ink must be 'dark', 'light' or 'auto', got {ink!r}")
         if isinstance(min_height, bool) or not isinstance(min_height, int) or min_height < 4:
             raise InputError(f"min_height must be a whole number of pixels >= 4, got {min_height!r}")
         if model is not None and not isinstance(model, (str, os.PathLike)):
@@ -193,7 +195,7 @@ class DigitRecognizer:
 
     def glyphs(self, frame: np.ndarray) -> list[context.Glyph]:
         """Every glyph-sized region of ``frame`` with its digit probabilities, before any is kept or dropped."""
-        found = segment(self._frame(frame), dark_ink=self.ink == "dark", min_height=self.min_height)
+        found = segment(self._frame(frame), dark_ink=INK[self.ink], min_height=self.min_height)
         if not found:
             return []
         read = self._digit_probabilities

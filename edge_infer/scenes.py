@@ -23,6 +23,7 @@ import numpy as np
 from edge_infer import glyphs
 from edge_infer.group import Box, match, union
 from edge_infer.mnist import load_mnist
+from edge_infer.recognizer import INK
 from edge_infer.commands import add_version, run
 
 # Italic Hershey fonts: the cnn learns letters from Debian's handwriting and printed fonts, so these are held out.
@@ -358,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=0.5)
+    parser.add_argument("--ink", choices=list(INK), default="dark",
+                        help="the recognizer's ink; --pages reads the layouts written in it (auto: all)")
     parser.add_argument("--save", type=Path, help="write the frames and their truth here instead of measuring")
     parser.add_argument("--clip", type=Path, help="write a short video (.mp4) of --frames scenes and its truth")
     parser.add_argument("--pages", type=int, default=0,
@@ -386,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             return
         from edge_infer import DigitRecognizer
 
-        recognizer = DigitRecognizer(args.model, min_confidence=args.min_confidence)
+        recognizer = DigitRecognizer(args.model, min_confidence=args.min_confidence, ink=args.ink)
         wanted = args.frames or args.blanks or args.distractors  # --frames 0 with --pages alone reads pages only
         result = measure(recognizer, generator, args.frames, args.blanks, args.distractors) if wanted else {}
         if args.pages:

@@ -6,7 +6,8 @@ Each step is a small function so it can be inspected on its own (``layers`` runs
    a larger one (up to MAX_SIDE, never enlarged) if its glyphs are too small there to read
    well: one that brings them to TARGET_HEIGHT px. Photos of any size read alike;
 2. ``ink_map``: ink darkness relative to the local paper, which cancels uneven light and shadow;
-   a form's shaded field, once the glyph height is known, is paper of its own;
+   a form's shaded field, once the glyph height is known, is paper of its own. Unless told, the
+   ink's polarity (dark on paper, or light on a board) is read from the frame (``_polarity``);
 3. ``remove_lines``: boxes, grids and tables are taken out whole, keeping what is written in
    their cells (the cells of a row of boxes are kept, for a number written a digit to a box);
    ``remove_rules`` subtracts faint paper rules and finds the other long straight lines, which
@@ -88,26 +89,46 @@ class Region:
     cell: tuple[int, int, int, int] | None = None
 
 
-def ink_map(gray: np.ndarray, dark_ink: bool = True, glyph: float = 0.0) -> np.ndarray:
+def ink_map(gray: np.ndarray, dark_ink: bool | None = True, glyph: float = 0.0) -> np.ndarray:
     """uint8 (H, W) grey -> uint8 (H, W) ink, 0 = paper, 255 = ink as dark as black on white.
 
     The paper's brightness is estimated on a quarter-size copy by a maximum filter wider
     than any pen stroke (a minimum filter for light ink), which erases the ink and keeps
     the lighting; dividing by it flattens gradients and shadows. All in uint8, where
-    OpenCV is fastest. Given the typical ``glyph`` height (px), a shaded area writing is
-    done in, as a form's grey field, is paper of its own (``_shaded``).
+    OpenCV is fastest. ``dark_ink`` None: the polarity is read from the frame (``_polarity``).
+    Given the typical ``glyph`` height (px), a shaded area writing is done in, as a form's
+    grey field, is paper of its own (``_shaded``).
     """
-    smooth, small, paper = _paper(gray, dark_ink)
+    smooth, small, paper, dark_ink = _paper(gray, dark_ink)
     lifted = _shaded(small, paper, glyph, dark_ink) if glyph else None
     return _against(smooth, paper if lifted is None else lifted, dark_ink)
 
 
-def _paper(gray: np.ndarray, dark_ink: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """uint8 (H, W) grey -> (it smoothed, its quarter-size copy, the paper's brightness there): ``ink_map``'s
-    first steps."""
+def _paper(gray: np.ndarray, dark_ink: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """uint8 (H, W) grey -> (it smoothed, its quarter-size copy, the paper's brightness there, whether the ink is
+    dark): ``ink_map``'s first steps. ``dark_ink`` None: the polarity is read from the frame (``_polarity``)."""
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     small = cv2.resize(smooth, (max(gray.shape[1] // 4, 1), max(gray.shape[0] // 4, 1)), interpolation=cv2.INTER_AREA)
-    return smooth, small, cv2.dilate(small, _BACKGROUND) if dark_ink else cv2.erode(small, _BACKGROUND)
+    if dark_ink is None:
+        return smooth, small, *_polarity(small)
+    return smooth, small, cv2.dilate(small, _BACKGROUND) if dark_ink else cv2.erode(small, _BACKGROUND), dark_ink
+
+
+def _polarity(small: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The paper's brightness on a quarter-size grey copy, and whether the ink is dark on it (True) or light, as
+    chalk on a board or a digit drawn in white on black is.
+
+    Read the wrong way round, the paper beside each stroke passes for ink, in a band as wide as
+    the filter that finds the paper, much more of the frame than the strokes themselves: the
+    polarity whose ink map holds less STRONG ink is the frame's (dark when they tie, as on a
+    blank frame). A dark desk round a sheet is no help to either: its edge is a band in both.
+    """
+    dark, light = cv2.dilate(small, _BACKGROUND), cv2.erode(small, _BACKGROUND)
+    # (paper - grey) / paper > STRONG for dark ink, as _against has it, and (grey - paper) / (255 - paper) for light
+    as_dark = cv2.countNonZero(cv2.compare(small, cv2.multiply(dark, 1 - STRONG), cv2.CMP_LT))
+    as_light = cv2.countNonZero(cv2.compare(small, cv2.addWeighted(light, 1 - STRONG, light, 0, _level(STRONG)),
+                                            cv2.CMP_GT))
+    return (dark, True) if as_dark <= as_light else (light, False)
 
 
 def _against(gray: np.ndarray, paper: np.ndarray, dark_ink: bool) -> np.ndarray:
@@ -732,19 +753,20 @@ class Layers:
     outlines: Outlines | None = None
 
 
-def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
-    """uint8 (H, W) grey -> its ink map, mask and lines at the working scale (steps 1-5)."""
+def layers(gray: np.ndarray, dark_ink: bool | None = True) -> Layers:
+    """uint8 (H, W) grey -> its ink map, mask and lines at the working scale (steps 1-5); ``dark_ink`` None: the
+    ink's polarity is read from the frame."""
     scale = min(1.0, MAX_SIDE / max(gray.shape))
     gray = shrink(gray, scale)
     working = min(1.0, ANALYSIS_SIDE / max(gray.shape))
-    smooth, small, paper = _paper(shrink(gray, working), dark_ink)
+    smooth, small, paper, dark_ink = _paper(shrink(gray, working), dark_ink)  # decided here, if not given
     ink = _against(smooth, paper, dark_ink)
     found = outlines(ink_mask(ink))  # traced once for the glyph height and the walls, when read at this scale
     height = glyph_height(ink, found) / working
     wanted = min(1.0, TARGET_HEIGHT / height) if height else 1.0
     if wanted > working / 0.75:  # glyphs too small on the analysis copy: read a larger one
         working = wanted
-        smooth, small, paper = _paper(shrink(gray, working), dark_ink)
+        smooth, small, paper, _ = _paper(shrink(gray, working), dark_ink)
         ink, found = _against(smooth, paper, dark_ink), None
     height *= working  # 0 when there were too few glyphs to tell: the rules that compare with it then hold back
     lifted = _shaded(small, paper, height or TARGET_HEIGHT, dark_ink)  # ink_map(..., glyph=height), done once
@@ -758,11 +780,12 @@ def layers(gray: np.ndarray, dark_ink: bool = True) -> Layers:
     return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells, found if unchanged else None)
 
 
-def segment(gray: np.ndarray, dark_ink: bool = True, min_height: int = MIN_HEIGHT) -> list[Region]:
+def segment(gray: np.ndarray, dark_ink: bool | None = True, min_height: int = MIN_HEIGHT) -> list[Region]:
     """uint8 (H, W) grey -> candidate digit regions, in no particular order.
 
     Region boxes are in ``gray``'s pixels; their ink maps are at the working scale (see the
-    module's doc). ``min_height`` is in working pixels.
+    module's doc). ``dark_ink``: dark ink on light paper (True), light ink on a dark ground (False),
+    or read from the frame (None). ``min_height`` is in working pixels.
     """
     read = layers(gray, dark_ink)
     found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells, read.outlines)

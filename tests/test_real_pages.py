@@ -14,8 +14,9 @@ import pytest
 
 from conftest import ROOT
 from edge_infer import DigitRecognizer, glyphs, realphotos, segment
-from edge_infer.pages import LAYOUTS, PageGenerator, measure_pages
+from edge_infer.pages import LAYOUTS, LIGHT_INK, PageGenerator, measure_pages
 from edge_infer.capture import read_image
+from edge_infer.group import match
 from edge_infer.scenes import SceneGenerator
 
 REAL = ROOT.parent / "shared" / "realphotos"
@@ -64,6 +65,23 @@ def test_full_size_photo_reads_like_its_1280_copy(rec):
         assert realphotos.edit_distance("".join(full), "".join(copy)) <= 0.05 * len("".join(copy)) + 1, name
 
 
+@needs_real
+@pytest.mark.slow
+def test_real_photos_inverted_read_alike(rec):
+    """Each real photo without printed digits, inverted (light writing on a dark ground, as chalk on a board), reads
+    with ink="auto" as it does as it is with the default (dark) ink: the ink's polarity is read from the frame. Read
+    as dark ink, the inverted page loses its digits."""
+    labels = [e for e in json.loads((REAL / "labels.json").read_text()) if not e["printed_digits"] and e["lines"]]
+    assert len(labels) >= 8
+    auto = DigitRecognizer(ink="auto")
+    for entry in labels:
+        image = realphotos.shrink_to(read_image(REAL / "images" / entry["file"]), 1280)
+        as_is = realphotos.read_page(rec, image)[0]
+        assert realphotos.read_page(auto, 255 - image)[0] == realphotos.read_page(auto, image)[0] == as_is, \
+            entry["file"]
+    assert len("".join(realphotos.read_page(rec, 255 - image)[0])) < 0.5 * len("".join(as_is))
+
+
 def test_realphotos_command_reports_every_image(tmp_path, mnist):
     """The command on a small labelled folder made here: per-image lines, totals, and a negative page."""
     from conftest import run_cli
@@ -96,14 +114,32 @@ def test_realphotos_command_bad_folder(tmp_path):
 # -- generated pages of each layout -----------------------------------------------------------------
 @pytest.mark.slow
 def test_generated_pages_of_every_layout(rec, mnist):
-    """Each layout of the generator is read: digits in grids, boxes and tables, touching, in pencil,
-    among words, sums, marks, print and show-through. Regression alarms pinned under what seed 3 measures."""
+    """Each layout on paper is read: digits in grids, boxes and tables, touching, in pencil, among words, sums,
+    marks, print and show-through, and on a desk. Regression alarms pinned under what seed 3 measures."""
     result = measure_pages(rec, PageGenerator(seed=3, digits=mnist.x_test, labels=mnist.y_test), pages=6)
     print(json.dumps({k: (round(v["recall"], 3), round(v["precision"], 3)) for k, v in result.items()}))
-    assert set(result) == {*LAYOUTS, "all"}
+    assert set(result) == {*LAYOUTS, "all"} - set(LIGHT_INK)
     for layout, (recall, precision) in PAGES.items():
         assert result[layout]["recall"] >= recall, layout
         assert result[layout]["precision"] >= precision, layout
+
+
+@pytest.mark.slow
+def test_generated_boards_read_in_light_ink(mnist):
+    """Chalk on a board: numbers among chalk words, over the haze of wiped writing. Read with ink="light" or "auto"
+    (the board's polarity read from each page), alike; read as dark ink, none of its digits is found (what is read
+    is bits of the board between strokes). Regression alarms:
+    seed 3 measures recall 0.894 and precision 0.854 (chalk words read as digits, as on the words pages)."""
+    def board(ink):
+        generator = PageGenerator(seed=3, digits=mnist.x_test, labels=mnist.y_test)
+        return measure_pages(DigitRecognizer(ink=ink), generator, 6, ["board", "words"])
+    light, auto = board("light"), board("auto")
+    assert set(light) == {"board", "all"} and set(auto) == {"board", "words", "all"}
+    assert all(light["board"][k] == auto["board"][k] for k in ("digits", "detections", "recall", "precision"))
+    assert light["board"]["recall"] >= 0.84 and light["board"]["precision"] >= 0.80
+    dark = DigitRecognizer(ink="dark")
+    page = PageGenerator(seed=3, digits=mnist.x_test, labels=mnist.y_test).page("board")
+    assert page.digits and not match([box for box, _ in page.digits], [d.box for d in dark.recognize(page.frame)])
 
 
 @pytest.mark.slow

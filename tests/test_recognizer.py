@@ -137,14 +137,29 @@ def test_reading_order_and_heights(rec, mnist):
     assert [n.text for n in rec.read_numbers(frame)] == ["2026", "1", "5"]
 
 
-def test_light_ink_on_dark_option(mnist):
+def _light_threes(mnist) -> np.ndarray:
+    """Three MNIST 3s drawn light on a dark ground, as MNIST's own digits are: BGR (300, 400, 3)."""
     frame = np.full((300, 400, 3), 30, np.uint8)
     x = 40
     for index in np.flatnonzero(mnist.y_test == 3)[:3]:
         digit = cv2.resize(mnist.x_test[index], (84, 84))
         frame[100:184, x:x + 84] = np.maximum(frame[100:184, x:x + 84], digit[..., None])
         x += 110
-    assert [d.digit for d in DigitRecognizer(ink="light").recognize(frame)] == [3, 3, 3]
+    return frame
+
+
+def test_light_ink_on_dark_option(mnist):
+    assert [d.digit for d in DigitRecognizer(ink="light").recognize(_light_threes(mnist))] == [3, 3, 3]
+
+
+def test_auto_ink_reads_the_polarity_from_each_frame(mnist):
+    """With ink="auto", light digits on a dark ground and dark ones on paper both read. Told the wrong polarity (the
+    default is dark ink), the recognizer takes the ground beside the strokes for ink and reads no 3."""
+    light = _light_threes(mnist)
+    auto = DigitRecognizer(ink="auto")
+    assert [d.digit for d in auto.recognize(light)] == [3, 3, 3]
+    assert [d.digit for d in auto.recognize(255 - light)] == [3, 3, 3]
+    assert 3 not in [d.digit for d in DigitRecognizer().recognize(light)]
 
 
 def test_rejects_what_is_not_a_digit(rec):
