@@ -521,7 +521,7 @@ def measure_pages(recognizer, generator: PageGenerator, pages: int, layouts=LAYO
     """
     tallies = {}
     for layout, stream in zip(LAYOUTS, generator.rng.spawn(len(LAYOUTS))):
-        if layout not in layouts or recognizer.ink != "auto" and (layout in LIGHT_INK) != (recognizer.ink == "light"):
+        if layout not in layouts or (recognizer.ink != "auto" and (layout in LIGHT_INK) != (recognizer.ink == "light")):
             continue
         generator.rng = stream
         tallies[layout] = Tally()
