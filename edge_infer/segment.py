@@ -124,17 +124,21 @@ def _polarity(small: np.ndarray) -> tuple[np.ndarray, bool]:
     blank frame). A dark desk round a sheet is no help to either: its edge is a band in both.
     """
     dark, light = cv2.dilate(small, _BACKGROUND), cv2.erode(small, _BACKGROUND)
-    # (paper - grey) / paper > STRONG for dark ink, as _against has it, and (grey - paper) / (255 - paper) for light
-    as_dark = cv2.countNonZero(cv2.compare(small, cv2.multiply(dark, 1 - STRONG), cv2.CMP_LT))
-    as_light = cv2.countNonZero(cv2.compare(small, cv2.addWeighted(light, 1 - STRONG, light, 0, _level(STRONG)),
-                                            cv2.CMP_GT))
+    as_dark, as_light = (cv2.countNonZero(ink_mask(_contrast(small, paper, is_dark), STRONG))
+                         for paper, is_dark in ((dark, True), (light, False)))
     return (dark, True) if as_dark <= as_light else (light, False)
 
 
 def _against(gray: np.ndarray, paper: np.ndarray, dark_ink: bool) -> np.ndarray:
-    """The ink of uint8 (H, W) ``gray`` against the quarter-size ``paper``: ``ink_map``'s last step."""
-    paper = cv2.resize(cv2.GaussianBlur(paper, (0, 0), 2.0), (gray.shape[1], gray.shape[0]),
-                       interpolation=cv2.INTER_LINEAR)
+    """The ink of uint8 (H, W) ``gray`` against the quarter-size ``paper``, smoothed and brought to its size:
+    ``ink_map``'s last step."""
+    return _contrast(gray, cv2.resize(cv2.GaussianBlur(paper, (0, 0), 2.0), (gray.shape[1], gray.shape[0]),
+                                      interpolation=cv2.INTER_LINEAR), dark_ink)
+
+
+def _contrast(gray: np.ndarray, paper: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """The ink of uint8 (H, W) ``gray`` against ``paper`` of its size, uint8: how far it is from the paper towards
+    black (dark ink) or white (light ink), as a share of the way."""
     if dark_ink:  # (paper - grey) / paper
         return cv2.divide(cv2.subtract(paper, gray), cv2.max(paper, 1), scale=255)
     return cv2.divide(cv2.subtract(gray, paper), cv2.max(cv2.subtract(255, paper), 1), scale=255)
@@ -293,7 +297,7 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     """``gray`` resized by ``scale`` <= 1 with pixel-area averaging (which keeps thin strokes' ink).
 
     By a whole number of times (a 1280 px frame's 640 px analysis copy), whole blocks are averaged and a last
-    row or column that does not fill one is left out: OpenCV's fast path, 30 times quicker than its general one.
+    row or column that does not fill one is left out: OpenCV's fast path, far quicker than its general one.
     """
     if scale >= 1.0:
         return gray
@@ -774,7 +778,8 @@ def layers(gray: np.ndarray, dark_ink: bool | None = True) -> Layers:
         ink = _against(smooth, lifted, dark_ink)
         found = outlines(ink_mask(ink))
         height = height or glyph_height(ink, found)  # a shade joining all the writing hid every glyph
-    found = found or outlines(ink_mask(ink))
+    if found is None:  # the larger copy read, or a shade lifted, since the last tracing
+        found = outlines(ink_mask(ink))
     ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT, found)
     unchanged = not cv2.countNonZero(walls)  # no line taken out: the mask is the one traced (most camera frames)
     return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells, found if unchanged else None)
