@@ -5,7 +5,8 @@
     digits-batch scans/ --out results.jsonl --engine ray --workers 4 [--ray-address auto]
 
 Each image gives one record: path, width, height, numbers (text, box, confidence, digits),
-detections, ms and error (null, or one line saying why the image could not be read). Records
+detections, ms and error (null, or one line saying why the image could not be read). Boxes are
+in the file's pixels, though a big JPEG is decoded at the size the recognizer reads it at. Records
 go to the output as they finish, so a killed run leaves a valid file with every finished
 record, and running the same command again skips the images already recorded. A bad file
 gets a record with its error and the run goes on; the exit code is 0, or 1 with --strict
@@ -31,11 +32,12 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from edge_infer.capture import IMAGE_SUFFIXES, read_image
+from edge_infer.capture import IMAGE_SUFFIXES, Photo, read_photo
 from edge_infer.commands import add_version, run
 from edge_infer.errors import DigitsError, SourceError
 from edge_infer.files import appending, atomic_path, complete_lines
 from edge_infer.recognizer import INK, DigitRecognizer
+from edge_infer.segment import MAX_SIDE
 
 FIELDS = ("path", "width", "height", "numbers", "detections", "ms", "error")
 GLOB = set("*?[")
@@ -84,16 +86,20 @@ def _manifest(path: Path) -> list[str]:
 
 # -- one image ---------------------------------------------------------------------------------
 def read_file(rec: DigitRecognizer, path: str, image: np.ndarray | None = None) -> dict:
-    """The record of one image file (decoded here unless ``image``, BGR, is given): never raises for a bad file."""
+    """The record of one image file (decoded here unless ``image``, BGR, is given): never raises for a bad file.
+
+    A big JPEG is decoded at the size the recognizer reads it at (``capture.read_photo``); its boxes are given
+    in the file's pixels all the same.
+    """
     start = time.perf_counter()
     record = {"path": path, "width": None, "height": None, "numbers": [], "detections": [], "ms": 0.0,
               "error": None}
     try:
-        image = read_image(path) if image is None else image
-        record["height"], record["width"] = (int(v) for v in image.shape[:2])
-        found = rec.recognize(image)
-        record["numbers"] = [n.to_dict() for n in rec.numbers(found)]
-        record["detections"] = [d.to_dict() for d in found]
+        photo = read_photo(path, MAX_SIDE) if image is None else Photo(image, image.shape[:2], 1)
+        record["height"], record["width"] = (int(v) for v in photo.size)
+        found = rec.recognize(photo.image)
+        record["numbers"] = [n.to_dict(photo.step) for n in rec.numbers(found)]
+        record["detections"] = [d.to_dict(photo.step) for d in found]
     except DigitsError as err:
         record["error"] = str(err)
     except Exception as err:  # a decoder or a library failing on one odd file must not stop the run

@@ -31,7 +31,7 @@ from edge_infer.errors import SourceError
 from edge_infer.mnist import load_mnist
 from edge_infer.model import OnnxModel, float_model_path, int8_path
 from edge_infer.recognizer import DigitRecognizer
-from edge_infer.segment import segment
+from edge_infer.segment import MAX_SIDE, segment
 from edge_infer.commands import add_version, run as run_cli
 
 GOALS = {  # the project's speed goals (README), checked in the summary
@@ -123,20 +123,27 @@ def bench_recognize(rec: DigitRecognizer, frames: list, runs: int) -> list[dict]
 
 
 def bench_real_photos(rec: DigitRecognizer, folder: Path, repeats: int) -> list[dict]:
-    """recognize() on each labelled real photo in ``folder``, shrunk to 1280 px and at full size: the median
-    over images of each image's best time of ``repeats`` (the images differ far more than the runs)."""
-    from edge_infer.capture import read_image
+    """recognize() on each labelled real photo in ``folder``, shrunk to 1280 px and at full size, and the photo's
+    file read to its digits, decoded whole and decoded smaller as digits-batch and digits-cam read it
+    (``capture.read_photo``): the median over images of each image's best time of ``repeats`` (the images differ
+    far more than the runs)."""
+    from edge_infer.capture import read_image, read_photo
     from edge_infer.realphotos import DEFAULT_SIDE, load_labels, shrink_to
 
-    images = [read_image(folder / "images" / entry["file"]) for entry in load_labels(folder)]
+    paths = [folder / "images" / entry["file"] for entry in load_labels(folder)]
+    images = [read_image(path) for path in paths]
+    pixels = np.median([image.shape[0] * image.shape[1] for image in images])
     rows = []
     for side, name in ((DEFAULT_SIDE, f"recognize(), real photo at {DEFAULT_SIDE} px"),
                        (0, "recognize(), real photo at full size")):
         shrunk = [shrink_to(image, side) for image in images]
         best = np.array([min(timed(lambda im=im: rec.recognize(im), repeats, warmup=1)) for im in shrunk])
-        pixels = np.median([image.shape[0] * image.shape[1] for image in images]) if not side else 0
-        rows.append(row(name + (f" (median {pixels / 1e6:.0f} MP)" if pixels else f", {len(images)} images"),
+        rows.append(row(name + (f" (median {pixels / 1e6:.0f} MP)" if not side else f", {len(images)} images"),
                         best, unit="image"))
+    for name, read in (("decoded whole", read_image),
+                       ("decoded smaller", lambda path: read_photo(path, MAX_SIDE).image)):
+        best = np.array([min(timed(lambda p=p: rec.recognize(read(p)), repeats, warmup=1)) for p in paths])
+        rows.append(row(f"real photo file to digits, {name}", best, unit="image"))
     return rows
 
 

@@ -1,7 +1,7 @@
 """Frame sources (camera, stream, video, image, folder) and a grabber thread that keeps only the newest frame.
 
-Every source is read with ``cv2.VideoCapture`` or ``read_image`` (bytes and ``cv2.imdecode``); the rest sees
-only ``Frame`` objects.
+Every source is read with ``cv2.VideoCapture`` or ``read_photo`` (bytes and ``cv2.imdecode``, a big JPEG at a
+fraction of its size when asked); the rest sees only ``Frame`` objects.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from edge_infer.errors import SourceError
 from edge_infer.files import atomic_path, write_bytes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+_REDUCED = {8: cv2.IMREAD_REDUCED_COLOR_8, 4: cv2.IMREAD_REDUCED_COLOR_4, 2: cv2.IMREAD_REDUCED_COLOR_2}  # libjpeg
+# scales a JPEG by these steps as it decodes it, far quicker than decoding it whole and shrinking it after
+_FRAME_HEADERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}  # a JPEG's SOF markers
+_NO_LENGTH = {0x01, *range(0xD0, 0xD8)}  # markers without a segment after them (TEM, RSTn)
 RETRIES = 4  # reconnection attempts for a live source that stops delivering
 BACKOFF_S = 0.25  # first wait between attempts; doubles each time
 
@@ -27,12 +31,14 @@ BACKOFF_S = 0.25  # first wait between attempts; doubles each time
 @dataclass(frozen=True)
 class Frame:
     """One frame: its ``index`` in the source, capture ``time`` in seconds since the start, BGR ``image``,
-    and for image sources the file ``name`` it came from."""
+    and for image sources the file ``name`` it came from and its ``step``: the file's pixels per pixel of
+    ``image``, 1, or 2, 4 or 8 for a big JPEG read smaller (see ``read_photo``)."""
 
     index: int
     time: float
     image: np.ndarray
     name: str = ""
+    step: int = 1
 
 
 class Source:
@@ -106,41 +112,93 @@ class VideoSource(Source):
 
 
 class ImageSource(Source):
-    """One image file or a folder of them, through ``read_image``.
+    """One image file or a folder of them, through ``read_photo`` (``min_side``: see there).
 
     With ``skip_unreadable``, a file that cannot be read is skipped and its problem kept in
     ``skipped``; otherwise it raises SourceError.
     """
 
-    def __init__(self, paths: list[Path], name: str, skip_unreadable: bool):
+    def __init__(self, paths: list[Path], name: str, skip_unreadable: bool, min_side: int = 0):
         if not paths:
             raise SourceError(f"{name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-        self.paths, self.name, self.skip_unreadable = paths, name, skip_unreadable
+        self.paths, self.name, self.skip_unreadable, self.min_side = paths, name, skip_unreadable, min_side
         self.skipped: list[str] = []
 
     def frames(self) -> Iterator[Frame]:
         for index, path in enumerate(self.paths):
             try:
-                image = read_image(path)
+                photo = read_photo(path, self.min_side)
             except SourceError as err:
                 if not self.skip_unreadable:
                     raise
                 self.skipped.append(str(err))
                 continue
-            yield Frame(index, float(index), image, str(path))
+            yield Frame(index, float(index), photo.image, str(path), photo.step)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An image file as read: BGR uint8 ``image`` (H, W, 3), the file's ``size`` (height, width) as it is shown
+    (turned as its EXIF orientation says), and ``step``, the file's pixels per pixel of ``image`` (1, 2, 4 or 8)."""
+
+    image: np.ndarray
+    size: tuple[int, int]
+    step: int
+
+
+def read_photo(path: str | Path, min_side: int = 0) -> Photo:
+    """An image file, decoded as ``read_image`` decodes it, but a JPEG at least twice ``min_side`` px long is
+    decoded at 1/2, 1/4 or 1/8 of its size, the smallest whose longer side is ``min_side`` at least: libjpeg
+    scales it as it decodes, several times quicker than decoding it whole (a 16 MP photo's whole decoding
+    takes longer than reading its digits). The recognizer reads a photo at ``segment.MAX_SIDE`` px anyway, so
+    with that ``min_side`` it sees nearly the same copy, smoothed by the decoder rather than by pixel-area
+    averaging. A box found on ``image`` is in the file's pixels made ``step`` times larger (``group.scaled``)."""
+    data = _file_bytes(path)
+    size = _jpeg_size(data) if min_side > 0 else None
+    step = max((k for k in _REDUCED if size and -(-max(size) // k) >= min_side), default=1)
+    image = _decode(path, data, _REDUCED[step] if step > 1 else cv2.IMREAD_COLOR)
+    if step == 1:
+        return Photo(image, image.shape[:2], 1)
+    turned = (image.shape[0] > image.shape[1]) != (size[0] > size[1])  # an EXIF orientation turned it
+    return Photo(image, size[::-1] if turned else size, step)
 
 
 def read_image(path: str | Path) -> np.ndarray:
     """An image file as BGR uint8 (H, W, 3). The file is read as bytes and decoded by ``cv2.imdecode``, so paths
     with any characters work on every OS; a missing, unreadable or non-image file raises SourceError."""
+    return _decode(path, _file_bytes(path), cv2.IMREAD_COLOR)
+
+
+def _file_bytes(path: str | Path) -> np.ndarray:
     try:
-        data = np.fromfile(path, np.uint8)
+        return np.fromfile(path, np.uint8)
     except OSError as err:
         raise SourceError(f"cannot read image {path}: {err.strerror or err}") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+
+
+def _decode(path: str | Path, data: np.ndarray, flags: int) -> np.ndarray:
+    image = cv2.imdecode(data, flags) if data.size else None
     if image is None:
         raise SourceError(f"cannot read image {path}: the file is empty, truncated or not an image")
     return image
+
+
+def _jpeg_size(data: np.ndarray) -> tuple[int, int] | None:
+    """(height, width) in a JPEG's frame header, before any EXIF turn; None for a file that is no JPEG (or whose
+    segments run off its end)."""
+    if data.size < 4 or data[0] != 0xFF or data[1] != 0xD8:
+        return None
+    at = 2
+    while at + 9 <= data.size and data[at] == 0xFF:
+        marker = int(data[at + 1])
+        if marker == 0xFF or marker in _NO_LENGTH:  # a fill byte, or a marker standing alone
+            at += 1 if marker == 0xFF else 2
+        elif marker in _FRAME_HEADERS:
+            height, width = (int(data[at + i]) << 8 | int(data[at + i + 1]) for i in (5, 7))
+            return (height, width) if height and width else None
+        else:
+            at += 2 + (int(data[at + 2]) << 8 | int(data[at + 3]))
+    return None
 
 
 def write_image(path: str | Path, image: np.ndarray) -> None:
@@ -185,8 +243,9 @@ class VideoFile:
         self._stack.__exit__(*exc)
 
 
-def open_source(spec: str | int) -> Source:
-    """Open a camera index, a stream URL, a video file, an image file or a folder of images."""
+def open_source(spec: str | int, min_side: int = 0) -> Source:
+    """Open a camera index, a stream URL, a video file, an image file or a folder of images (which are read with
+    ``min_side``, see ``read_photo``)."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return VideoSource(int(spec))
     if "://" in spec:
@@ -194,11 +253,11 @@ def open_source(spec: str | int) -> Source:
     path = Path(spec)
     if path.is_dir():
         images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        return ImageSource(images, f"folder {path}", skip_unreadable=True)
+        return ImageSource(images, f"folder {path}", skip_unreadable=True, min_side=min_side)
     if not path.exists():
         raise SourceError(f"no such file or folder: {path}; pass a camera index, a video, an image or a folder")
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageSource([path], str(path), skip_unreadable=False)
+        return ImageSource([path], str(path), skip_unreadable=False, min_side=min_side)
     return VideoSource(str(path))
 
 

@@ -27,7 +27,7 @@ from edge_infer.capture import Frame, Grabber, ImageSource, Source, VideoFile, o
 from edge_infer.crop import as_gray8
 from edge_infer.errors import SourceError
 from edge_infer.recognizer import INK, Detection, DigitRecognizer, Number
-from edge_infer.segment import layers
+from edge_infer.segment import MAX_SIDE, layers
 from edge_infer.track import frame_weight
 from edge_infer.commands import add_version, run
 
@@ -57,13 +57,14 @@ def has_display() -> bool:
 
 def record(frame: Frame, found: list[Detection], numbers: list, ms: float, raw: list[Number] | None = None) -> dict:
     """The JSON-ready result of one frame (with the file it came from, for image sources): ``numbers`` as shown
-    (tracked, when ``raw`` holds the frame's own reading, which goes to ``raw_numbers``)."""
+    (tracked, when ``raw`` holds the frame's own reading, which goes to ``raw_numbers``). Boxes are in the
+    source's pixels: a file's, for a big photo read smaller (``Frame.step``)."""
     return {
         "frame": frame.index, "time": round(frame.time, 3), **({"image": frame.name} if frame.name else {}),
         "ms": round(ms, 2),
-        "detections": [d.to_dict() for d in found],
-        "numbers": [n.to_dict() for n in numbers],
-        **({"raw_numbers": [n.to_dict() for n in raw]} if raw is not None else {}),
+        "detections": [d.to_dict(frame.step) for d in found],
+        "numbers": [n.to_dict(frame.step) for n in numbers],
+        **({"raw_numbers": [n.to_dict(frame.step) for n in raw]} if raw is not None else {}),
     }
 
 
@@ -76,7 +77,7 @@ def _read(rec: DigitRecognizer, image: np.ndarray) -> tuple[list[Detection], lis
 
 def _open(spec: str | None) -> Source:
     if spec is not None:
-        return open_source(spec)
+        return open_source(spec, MAX_SIDE)  # a big photo is read at the size the recognizer reads it
     try:
         return open_source(0)
     except SourceError:
@@ -162,8 +163,9 @@ def _snapshot(folder: Path, frame: Frame, found, numbers, ms: float, annotated: 
 
 
 def images(paths: list[Path], out: Path, rec: DigitRecognizer, as_json: bool) -> int:
-    """Read each image, print what was read, write ``out/<name>.annotated.png``; 2 if any image failed."""
-    source = ImageSource(paths, "the arguments", skip_unreadable=True)
+    """Read each image, print what was read, write ``out/<name>.annotated.png`` (a big photo's at the size it was
+    read, ``capture.read_photo``); 2 if any image failed."""
+    source = ImageSource(paths, "the arguments", skip_unreadable=True, min_side=MAX_SIDE)
     for frame in source.frames():
         found, numbers, ms = _read(rec, frame.image)
         target = out / f"{Path(frame.name).stem}.annotated.png"

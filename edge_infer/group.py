@@ -3,6 +3,7 @@ boxes that digits are written in)."""
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
 Box = tuple[int, int, int, int]
@@ -30,6 +31,20 @@ def union(boxes: Iterable[Box]) -> Box:
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+def scaled(box: Box, factor: float) -> Box:
+    """An (x, y, w, h) box in pixels ``factor`` times larger: the box holding every pixel the scaled box touches."""
+    if factor == 1:
+        return box
+    x0, y0 = int(box[0] * factor), int(box[1] * factor)
+    x1, y1 = math.ceil((box[0] + box[2]) * factor), math.ceil((box[1] + box[3]) * factor)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def box_list(box: Box, scale: float = 1) -> list[int]:
+    """A box as JSON has it, [x, y, w, h] in ints, ``scaled`` by ``scale``."""
+    return [int(v) for v in scaled(box, scale)]
 
 
 def lines(items: Sequence[T], raised: bool = False) -> list[list[T]]:

@@ -76,10 +76,11 @@ class Detection:
     confidence: float
     cell: Box | None = None
 
-    def to_dict(self) -> dict:
-        """JSON-ready: ``digit``, ``confidence``, ``box`` as [x, y, w, h], and ``cell`` likewise (or None)."""
-        return {"digit": self.digit, "confidence": self.confidence, "box": [int(v) for v in self.box],
-                "cell": None if self.cell is None else [int(v) for v in self.cell]}
+    def to_dict(self, scale: float = 1) -> dict:
+        """JSON-ready: ``digit``, ``confidence``, ``box`` as [x, y, w, h], and ``cell`` likewise (or None); boxes in
+        pixels ``scale`` times larger (those of the file a photo was read smaller from: ``capture.Frame.step``)."""
+        return {"digit": self.digit, "confidence": self.confidence, "box": group.box_list(self.box, scale),
+                "cell": None if self.cell is None else group.box_list(self.cell, scale)}
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,11 @@ class Number:
     def __post_init__(self):
         object.__setattr__(self, "digits", tuple(self.digits))  # a tuple keeps the number hashable
 
-    def to_dict(self) -> dict:
-        """JSON-ready: ``text``, ``confidence``, ``box`` as [x, y, w, h] and ``digits`` as Detection dicts."""
-        return {"text": self.text, "confidence": self.confidence, "box": [int(v) for v in self.box],
-                "digits": [d.to_dict() for d in self.digits]}
+    def to_dict(self, scale: float = 1) -> dict:
+        """JSON-ready: ``text``, ``confidence``, ``box`` as [x, y, w, h] and ``digits`` as Detection dicts; boxes in
+        pixels ``scale`` times larger (see ``Detection.to_dict``)."""
+        return {"text": self.text, "confidence": self.confidence, "box": group.box_list(self.box, scale),
+                "digits": [d.to_dict(scale) for d in self.digits]}
 
 
 class DigitRecognizer:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge_infer.group import union
+from edge_infer.group import scaled, union
 
 WEAK, STRONG = 0.13, 0.26  # ink-map levels: a region grows over WEAK pixels but needs STRONG ones to exist
 FAINT = 0.07  # paper lines are traced at this level, where they are unbroken
@@ -794,13 +794,5 @@ def segment(gray: np.ndarray, dark_ink: bool | None = True, min_height: int = MI
     """
     read = layers(gray, dark_ink)
     found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells, read.outlines)
-    return [Region(_to_frame(r.box, read.factor), r.ink, r.cell and _to_frame(r.cell, read.factor)) for r in found]
+    return [Region(scaled(r.box, read.factor), r.ink, r.cell and scaled(r.cell, read.factor)) for r in found]
 
-
-def _to_frame(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
-    """A box at the working scale -> the same box in the caller's pixels."""
-    if factor == 1.0:
-        return box
-    x0, y0 = int(box[0] * factor), int(box[1] * factor)
-    x1, y1 = int(np.ceil((box[0] + box[2]) * factor)), int(np.ceil((box[1] + box[3]) * factor))
-    return (x0, y0, x1 - x0, y1 - y0)

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from edge_infer.crop import as_gray8
-from edge_infer.group import Box, intersection, match
+from edge_infer.group import Box, box_list, intersection, match
 from edge_infer.recognizer import Detection, Number
 
 MIN_FRAMES = 2  # a number is shown once it was read in this many frames: within 3 frames of entering the view ...
@@ -61,10 +61,11 @@ class TrackedNumber:
     digits: tuple[Detection, ...]
     frames_seen: int
 
-    def to_dict(self) -> dict:
-        """JSON-ready: ``id``, ``text``, ``box`` as [x, y, w, h], ``confidence``, ``frames_seen``, ``digits``."""
-        return {"id": self.id, "text": self.text, "box": [int(v) for v in self.box], "confidence": self.confidence,
-                "frames_seen": self.frames_seen, "digits": [d.to_dict() for d in self.digits]}
+    def to_dict(self, scale: float = 1) -> dict:
+        """JSON-ready: ``id``, ``text``, ``box`` as [x, y, w, h], ``confidence``, ``frames_seen``, ``digits``; boxes
+        in pixels ``scale`` times larger (see ``Detection.to_dict``)."""
+        return {"id": self.id, "text": self.text, "box": box_list(self.box, scale), "confidence": self.confidence,
+                "frames_seen": self.frames_seen, "digits": [d.to_dict(scale) for d in self.digits]}
 
 
 @dataclass(frozen=True)

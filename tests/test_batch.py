@@ -17,6 +17,7 @@ import pytest
 
 from edge_infer import SourceError
 from edge_infer import batch
+from edge_infer.group import iou
 from edge_infer.scenes import SceneGenerator
 
 BIN = Path(sys.executable).parent
@@ -89,6 +90,55 @@ def test_records_and_bad_files(images):
         bad = records[next(p for p in images if p.endswith(name))]
         assert bad["error"] and "\n" not in bad["error"] and bad["numbers"] == [] and bad["width"] is None
     assert json.loads(json.dumps(list(records.values()))) == list(records.values())  # JSON-ready
+
+
+def _big_jpeg(path: Path, scene, factor: float, exif_turn: bool = False, progressive: bool = False) -> None:
+    """``scene``'s frame enlarged ``factor`` times as a JPEG, progressive or not; with ``exif_turn``, stored a
+    quarter turn anticlockwise with an EXIF orientation of 6 (show it turned a quarter clockwise), as a phone
+    held upright stores its photos."""
+    big = cv2.resize(scene.frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    big = cv2.rotate(big, cv2.ROTATE_90_COUNTERCLOCKWISE) if exif_turn else big
+    data = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 95, cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)])[1]
+    data = data.tobytes()
+    if exif_turn:  # APP1: "Exif", a big-endian TIFF header and one IFD entry, Orientation (0x0112) = 6
+        tiff = b"MM\x00\x2a\x00\x00\x00\x08" + b"\x00\x01" + b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00" \
+            + b"\x00\x00\x00\x00"
+        segment = b"Exif\x00\x00" + tiff
+        data = data[:2] + b"\xff\xe1" + (len(segment) + 2).to_bytes(2, "big") + segment + data[2:]
+    path.write_bytes(data)
+
+
+def test_a_big_jpeg_is_decoded_smaller_and_its_boxes_given_in_its_own_pixels(tmp_path):
+    """digits-batch decodes a big JPEG at the size the recognizer reads it at (libjpeg's scaled decoding),
+    reads the same numbers as from the whole decoding, and gives their boxes in the file's pixels."""
+    from edge_infer.capture import read_image, read_photo
+    from edge_infer.recognizer import DigitRecognizer
+
+    rec = DigitRecognizer()
+    scenes = SceneGenerator(seed=12)
+    for i, (turned, progressive) in enumerate(((False, False), (False, True), (True, False))):
+        path = tmp_path / f"photo{i}.jpg"
+        _big_jpeg(path, scenes.scene(), 4.5, turned, progressive)  # 2880x2160: decoded at half size, 1440x1080
+        whole = read_image(path)
+        photo = read_photo(path, 1280)
+        assert photo.step == 2 and photo.size == whole.shape[:2] == (2160, 2880)  # as shown, turned or not
+        assert photo.image.shape[:2] == (whole.shape[0] // 2, whole.shape[1] // 2)
+        assert np.abs(cv2.resize(whole, photo.image.shape[1::-1], interpolation=cv2.INTER_AREA).astype(int)
+                      - photo.image).mean() < 2  # the same picture, smoothed by the decoder
+        record = batch.read_file(rec, str(path))
+        assert (record["height"], record["width"]) == whole.shape[:2]
+        expected = rec.read_numbers(whole)
+        assert sorted(n["text"] for n in record["numbers"]) == sorted(n.text for n in expected) != []
+        for number in expected:
+            box = next(n["box"] for n in record["numbers"] if n["text"] == number.text)
+            assert iou(tuple(box), number.box) > 0.8, (box, number.box)
+    assert read_photo(path, 0).step == 1 and read_photo(path, 3000).step == 1  # not asked, or not big enough
+    png = tmp_path / "photo.png"
+    cv2.imwrite(str(png), read_image(path))
+    assert read_photo(png, 1280).step == 1  # only a JPEG's decoder scales
+    (tmp_path / "fake.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    with pytest.raises(SourceError, match="cannot read image"):
+        read_photo(tmp_path / "fake.jpg", 1280)
 
 
 @pytest.mark.slow

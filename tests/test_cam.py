@@ -128,6 +128,23 @@ def test_image_mode_writes_annotated_copies(tmp_path):
         assert annotated.shape == original.shape and np.any(annotated != original)
 
 
+def test_image_mode_reads_a_big_jpeg_smaller_with_boxes_in_its_pixels(tmp_path):
+    """A 2880x2160 JPEG is decoded at half size, annotated at that size, and its boxes given in its own pixels,
+    the numbers and boxes digits-batch gives."""
+    from edge_infer import batch
+    from edge_infer.recognizer import DigitRecognizer
+
+    scene = SceneGenerator(seed=12).scene()
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), cv2.resize(scene.frame, None, fx=4.5, fy=4.5, interpolation=cv2.INTER_CUBIC))
+    result = run_cli("edge_infer", "image", str(path), "--out", str(tmp_path / "out"), "--json")
+    assert result.returncode == 0, result.stderr
+    (read,) = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = batch.read_file(DigitRecognizer(), str(path))
+    assert read["numbers"] == expected["numbers"] and read["numbers"]
+    assert cv2.imread(read["annotated"]).shape == (1080, 1440, 3)
+
+
 @pytest.mark.slow
 def test_folder_source(tmp_path):
     generator = SceneGenerator(seed=6)
