@@ -22,7 +22,8 @@ def test_bench_reports_all_figures(tmp_path, small_keras_model, mnist):
                      "  normalisation", "  inference", "cv2.dnn.readNetFromONNX, batch 1",
                      "Keras model(x, training=False), batch 1", "Keras model.predict, batch 32",
                      "recognize(), real photo at 1280 px, 2 images", "recognize(), real photo at full size",
-                     "real photo file to digits, decoded whole", "real photo file to digits, decoded smaller",
+                     "file to digits, 2 photos 2560+ px, decoded whole",
+                     "file to digits, 2 photos 2560+ px, decoded smaller",
                      "tracking per frame", "capture to annotated result, 30 fps camera 640x480",
                      "capture to annotated result, 30 fps camera 1280x720"):
         assert any(name.startswith(expected) for name in names), expected
