@@ -309,8 +309,8 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def remove_lines(ink: np.ndarray, height: float,
-                 found: Outlines | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def remove_lines(ink: np.ndarray, height: float, found: Outlines | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Take grids, boxes, table rules, underlines and paper rules out of an ink map, keeping what is written in them.
 
     ``height`` is the typical glyph height in px. Three kinds of line go, whatever their
@@ -324,25 +324,26 @@ def remove_lines(ink: np.ndarray, height: float,
     - faint rules of ruled and squared paper are subtracted in grey levels (``remove_rules``),
       so that strokes crossing them survive;
     - a thin straight run longer than LINE_RUN glyph heights goes whole.
-    Returns (ink, mask, walls, cells): the ink map and its mask (above WEAK) without the lines,
-    the pixels of the lines taken out (of a squared paper's grid, only where its rules went), and
-    the cells of single rows of boxes (``_row_of_boxes``), int (N, 4) boxes (x, y, w, h). ``found`` is the
-    ``outlines`` of ``ink_mask(ink)``, if already traced.
+    Returns (ink, mask, walls, cells, rules): the ink map and its mask (above WEAK) without the lines,
+    the pixels of the lines taken out (of a squared paper's grid, only where its rules went), the
+    cells of single rows of boxes (``_row_of_boxes``), int (N, 4) boxes (x, y, w, h), and the
+    paper rules' share of the walls. ``found`` is the ``outlines`` of ``ink_mask(ink)``, if already traced.
     """
     walls, cells = _walls(ink, height, found)
     ink = cv2.bitwise_and(ink, cv2.bitwise_not(walls))
     ruled = ink_mask(ink)
     ink, runs = remove_rules(ink, max(LINE_RUN * height, 2 * MIN_HEIGHT))
     mask = ink_mask(ink)
-    walls = cv2.bitwise_or(walls, cv2.subtract(ruled, mask))  # with the paper rules taken
+    rules = cv2.subtract(ruled, mask)
+    walls = cv2.bitwise_or(walls, rules)  # with the paper rules taken
     if runs is None:
-        return ink, mask, walls, cells
+        return ink, mask, walls, cells, rules
     runs = _mend(mask, cv2.bitwise_and(runs, mask))
     if not cv2.countNonZero(runs):
-        return ink, mask, walls, cells
+        return ink, mask, walls, cells, rules
     walls = cv2.bitwise_or(walls, runs)
     keep = cv2.bitwise_not(runs)
-    return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls, cells
+    return cv2.bitwise_and(ink, keep), cv2.bitwise_and(mask, keep), walls, cells, rules
 
 
 def _mend(mask: np.ndarray, runs: np.ndarray) -> np.ndarray:
@@ -523,14 +524,16 @@ def _median(below: np.ndarray) -> np.ndarray:
 
 def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
             min_height: int = MIN_HEIGHT, glyph: float = 0.0, cells: np.ndarray | None = None,
-            found: Outlines | None = None) -> list[Region]:
+            found: Outlines | None = None, rules: np.ndarray | None = None) -> list[Region]:
     """Connected components of ``mask`` that hold some STRONG ink, with the pieces of one digit merged.
 
     The STRONG test is hysteresis: faint specks and grain never make a region, while the
     faint edges of a real stroke stay attached to it. A digit written in two strokes (a 4,
     5 or 7) comes apart into pieces stacked in one column; pieces whose boxes overlap
     mostly in x and touch in y are merged, unless a removed line (``walls``, a uint8 mask)
-    runs between them: then they sit in two cells. Regions too small, too flat or too long
+    runs between them: then they sit in two cells. A paper rule (``rules``, the walls' share
+    that was ruled or squared paper) parts only glyphs: a fragment of a digit it cut is merged
+    across it (``_merge_pieces``). Regions too small, too flat or too long
     to be up to MAX_RUN touching digits are dropped, and so is a straight stroke, at any angle,
     longer than 2 x LINE_RUN typical glyph heights (``glyph``, in px), or whose faint ink goes on
     past both its ends (``_goes_on``): a paper edge or a rule. Each region gets the cell it is written in
@@ -539,7 +542,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, walls: np.ndarray | None = None,
     labels, ids, boxes, outlines = _seeded_pieces(ink, mask, found)
     height, width = mask.shape
     kept = []
-    groups = _merge_pieces(boxes, walls, glyph)
+    groups = _merge_pieces(boxes, walls, glyph, rules)
     spans = np.array([boxes[m[0]] if len(m) == 1 else union(boxes[i] for i in m) for m in groups],
                      np.int64).reshape(-1, 4)
     for members, (x0, y0, w, h) in zip(groups, spans.tolist()):
@@ -607,9 +610,15 @@ def _seeded_pieces(ink: np.ndarray, mask: np.ndarray, found: Outlines | None = N
 
 
 def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | None = None,
-                  glyph: float = 0.0) -> list[list[int]]:
+                  glyph: float = 0.0, rules: np.ndarray | None = None) -> list[list[int]]:
     """Union-find over boxes: merge pairs that overlap mostly in x and are close in y, with no wall between, unless
-    both are most of a glyph (``glyph`` px) tall: then they are two glyphs, one above the other."""
+    both are most of a glyph (``glyph`` px) tall: then they are two glyphs, one above the other.
+
+    A paper rule between them (``rules``, a part of ``walls``) parts them unless they are two pieces of one digit
+    that the rule crossed: neither a straight bar (BAR; a table's side, or what is left of a rule's ends), the
+    smaller less than WHOLE of a glyph, the larger no taller than a glyph. Subtracting the rule's grey cut the
+    stroke that lay along it, as the base of a 2 written on a squared page's line."""
+    cells = walls if rules is None else cv2.subtract(walls, rules)  # the walls that part cells
     parent = list(range(len(boxes)))
 
     def root(i):
@@ -619,12 +628,22 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
         return i
 
     for a, b in _stacked(np.array(boxes, np.int64).reshape(-1, 4), glyph).tolist():
-        if not _wall_between(walls, boxes[a], boxes[b]):
+        if not _wall_between(cells, boxes[a], boxes[b]) and (_pieces_of_one(boxes[a], boxes[b], glyph)
+                                                              or not _wall_between(rules, boxes[a], boxes[b])):
             parent[root(b)] = root(a)
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
         groups.setdefault(root(i), []).append(i)
     return list(groups.values())
+
+
+def _pieces_of_one(a: tuple[int, int, int, int], b: tuple[int, int, int, int], glyph: float) -> bool:
+    """Whether stacked boxes ``a`` and ``b`` may be two pieces of one digit that a paper rule cut (see
+    ``_merge_pieces``): neither is a straight bar, the smaller is less than WHOLE of a ``glyph`` (px) tall and the
+    larger no taller than one. Unknown without a glyph height."""
+    short, tall = sorted((a[3], b[3]))
+    return bool(glyph) and short < WHOLE * glyph and tall <= glyph and all(
+        min(w, h) > BAR * max(w, h) for _, _, w, h in (a, b))
 
 
 def _stacked(boxes: np.ndarray, glyph: float) -> np.ndarray:
@@ -746,7 +765,8 @@ class Layers:
     """A frame read at its working scale: the ``ink`` map and ``mask`` (uint8, lines taken out), the line pixels
     taken out (``walls``), the typical ``glyph`` height in working px (0.0 if unknown), ``factor``, frame px
     per working px, the ``cells`` of boxes and grids, int (N, 4) boxes in working px, and the ``outlines`` of
-    ``mask`` (as ``outlines`` gives them), or None when the lines taken out changed it since they were traced."""
+    ``mask`` (as ``outlines`` gives them), or None when the lines taken out changed it since they were traced, and
+    the ``rules`` of ruled or squared paper among the walls (uint8), or None."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -755,6 +775,7 @@ class Layers:
     factor: float
     cells: np.ndarray
     outlines: Outlines | None = None
+    rules: np.ndarray | None = None
 
 
 def layers(gray: np.ndarray, dark_ink: bool | None = True) -> Layers:
@@ -780,9 +801,9 @@ def layers(gray: np.ndarray, dark_ink: bool | None = True) -> Layers:
         height = height or glyph_height(ink, found)  # a shade joining all the writing hid every glyph
     if found is None:  # the larger copy read, or a shade lifted, since the last tracing
         found = outlines(ink_mask(ink))
-    ink, mask, walls, cells = remove_lines(ink, height or TARGET_HEIGHT, found)
+    ink, mask, walls, cells, rules = remove_lines(ink, height or TARGET_HEIGHT, found)
     unchanged = not cv2.countNonZero(walls)  # no line taken out: the mask is the one traced (most camera frames)
-    return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells, found if unchanged else None)
+    return Layers(ink, mask, walls, height, 1.0 / (scale * working), cells, found if unchanged else None, rules)
 
 
 def segment(gray: np.ndarray, dark_ink: bool | None = True, min_height: int = MIN_HEIGHT) -> list[Region]:
@@ -793,6 +814,6 @@ def segment(gray: np.ndarray, dark_ink: bool | None = True, min_height: int = MI
     or read from the frame (None). ``min_height`` is in working pixels.
     """
     read = layers(gray, dark_ink)
-    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells, read.outlines)
+    found = regions(read.ink, read.mask, read.walls, min_height, read.glyph, read.cells, read.outlines, read.rules)
     return [Region(scaled(r.box, read.factor), r.ink, r.cell and scaled(r.cell, read.factor)) for r in found]
 
