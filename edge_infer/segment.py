@@ -618,7 +618,7 @@ def _merge_pieces(boxes: list[tuple[int, int, int, int]], walls: np.ndarray | No
     that the rule crossed: neither a straight bar (BAR; a table's side, or what is left of a rule's ends), the
     smaller less than WHOLE of a glyph, the larger no taller than a glyph. Subtracting the rule's grey cut the
     stroke that lay along it, as the base of a 2 written on a squared page's line."""
-    cells = walls if rules is None else cv2.subtract(walls, rules)  # the walls that part cells
+    cells = walls if walls is None or rules is None else cv2.subtract(walls, rules)  # the walls that part cells
     parent = list(range(len(boxes)))
 
     def root(i):
