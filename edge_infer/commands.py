@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Callable
 
@@ -13,7 +14,8 @@ from edge_infer.errors import DigitsError
 
 
 def run(job: Callable[[], object]) -> int:
-    """Run ``job``: 0 on success; an expected error prints ``error: ...`` on stderr and gives 2; Ctrl-C gives 130."""
+    """Run ``job``: 0 on success; an expected error prints ``error: ...`` on stderr and gives 2; Ctrl-C gives 130;
+    a reader that stops reading the output (``| head``) ends it quietly with 141, as SIGPIPE would."""
     try:
         job()
     except (DigitsError, FileNotFoundError, ValueError) as err:
@@ -22,6 +24,9 @@ def run(job: Callable[[], object]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush has nowhere
+        return 141  # to fail
     return 0
 
 

@@ -59,6 +59,18 @@ def test_headless_demo_clip_matches_its_truth():
     assert tracked["shown_within_3"] == 1.0
 
 
+def test_a_reader_that_stops_reading_ends_the_app_quietly():
+    """digits-cam --headless piped into a reader that takes two lines and goes (``| head -2``): the app ends with
+    141, as a program killed by SIGPIPE does, and no traceback."""
+    app = subprocess.Popen([sys.executable, "-m", "edge_infer", "--headless", str(demo_clip())], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [app.stdout.readline() for _ in range(2)]
+    app.stdout.close()
+    _, stderr = app.communicate(timeout=300)
+    assert [json.loads(line)["frame"] for line in lines] == [0, 1]
+    assert app.returncode == 141 and "Traceback" not in stderr, stderr
+
+
 def test_headless_video_carries_tracked_and_raw_numbers():
     """A video is tracked by default: `numbers` are tracked (id, frames_seen), `raw_numbers` each frame's own; a
     number on the page keeps its id while it stays in view."""
