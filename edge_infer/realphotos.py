@@ -2,7 +2,8 @@
 
     python -m edge_infer.realphotos ../shared/realphotos              # per image, then the totals
     python -m edge_infer.realphotos ../shared/realphotos --max-side 0  # at full size
-    python -m edge_infer.realphotos FOLDER --json                     # the totals as JSON
+    python -m edge_infer.realphotos FOLDER --max-side 1100,1280,1600  # at several sizes, side by side
+    python -m edge_infer.realphotos FOLDER --json                     # the totals as JSON (a list, for several)
 
 The folder holds ``labels.json`` and ``images/``. Each label gives the handwritten digits as
 ``lines`` (top to bottom, each left to right), and says whether the image also holds printed
@@ -16,6 +17,9 @@ one string and compared with the truth joined likewise:
 - detections per negative page: digits read on images with no handwritten digit;
 - exact lines: the share of true lines that some line of the reading equals;
 - ms: the median time of ``recognize()`` per image, after it is shrunk to ``--max-side``.
+
+Read at several sizes, each image is shown with its matched digits and edits at each: a page's
+reading can rest on its size more than the totals do.
 """
 
 from __future__ import annotations
@@ -100,13 +104,19 @@ def read_page(recognizer, image: np.ndarray) -> tuple[list[str], float]:
 
 def measure(recognizer, folder: str | Path, max_side: int = DEFAULT_SIDE) -> tuple[list[Page], dict]:
     """Read every labelled image in ``folder``; return the pages and the totals (see the module's doc)."""
+    return measure_sizes(recognizer, folder, [max_side])[0]
+
+
+def measure_sizes(recognizer, folder: str | Path, sides: list[int]) -> list[tuple[list[Page], dict]]:
+    """``measure`` at each of ``sides`` (0: full size), each image decoded once: (pages, totals) for each side."""
     folder = Path(folder)
-    pages = []
+    runs: list[list[Page]] = [[] for _ in sides]
     for entry in load_labels(folder):
-        image = shrink_to(read_image(folder / "images" / entry["file"]), max_side)
-        read, ms = read_page(recognizer, image)
-        pages.append(Page(entry["file"], list(entry["lines"]), read, bool(entry.get("printed_digits")), ms))
-    return pages, totals(pages, max_side)
+        image = read_image(folder / "images" / entry["file"])
+        for pages, side in zip(runs, sides):
+            read, ms = read_page(recognizer, shrink_to(image, side))
+            pages.append(Page(entry["file"], list(entry["lines"]), read, bool(entry.get("printed_digits")), ms))
+    return [(pages, totals(pages, side)) for pages, side in zip(runs, sides)]
 
 
 def totals(pages: list[Page], max_side: int = DEFAULT_SIDE) -> dict:
@@ -134,27 +144,53 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_infer.realphotos", description=__doc__.splitlines()[0])
     add_version(parser)
     parser.add_argument("folder", type=Path, help="a folder with labels.json and images/")
-    parser.add_argument("--max-side", type=int, default=DEFAULT_SIDE, help="shrink images so their longer side is "
-                        f"at most this (default {DEFAULT_SIDE}; 0: full size)")
+    parser.add_argument("--max-side", type=_sides, default=[DEFAULT_SIDE], help="shrink images so their longer side "
+                        f"is at most this (default {DEFAULT_SIDE}; 0: full size), or several sizes, comma-separated")
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--json", action="store_true", help="print only the totals, as JSON")
     args = parser.parse_args(argv)
     def job():
         from edge_infer import DigitRecognizer
 
-        pages, result = measure(DigitRecognizer(args.model), args.folder, args.max_side)
+        runs = measure_sizes(DigitRecognizer(args.model), args.folder, args.max_side)
         if args.json:
-            print(json.dumps(result))
-            return
-        for p in pages:
-            true, read = "".join(p.truth), "".join(p.read)
-            print(f"{p.file[:58]:58s} {p.matched:3d}/{len(true):3d} read {len(read):3d}  edits {p.errors:3d}  "
-                  f"lines {p.exact_lines}/{len(p.truth)}  {p.ms:6.1f} ms{'  (printed digits)' * p.printed_digits}")
-        print()
-        for key, value in result.items():
-            print(f"{key:24s} {value:.4f}" if isinstance(value, float) else f"{key:24s} {value}")
+            print(json.dumps(runs[0][1] if len(runs) == 1 else [result for _, result in runs]))
+        elif len(runs) == 1:
+            pages, result = runs[0]
+            for p in pages:
+                true, read = "".join(p.truth), "".join(p.read)
+                print(f"{p.file[:58]:58s} {p.matched:3d}/{len(true):3d} read {len(read):3d}  edits {p.errors:3d}  "
+                      f"lines {p.exact_lines}/{len(p.truth)}  {p.ms:6.1f} ms{'  (printed digits)' * p.printed_digits}")
+            print()
+            for key, value in result.items():
+                print(f"{key:24s} {_shown(value)}")
+        else:  # an image a row, a size a column: its matched digits / edits
+            print(f"{'':58s} true" + "".join(f"{side or 'full':>12}" for side in args.max_side))
+            for row in zip(*(pages for pages, _ in runs)):
+                p = row[0]
+                print(f"{p.file[:58]:58s} {len(''.join(p.truth)):4d}" + "".join(f"{f'{q.matched}/{q.errors}':>12}"
+                                                                              for q in row)
+                      + "  (printed digits)" * p.printed_digits)
+            print()
+            for key in runs[0][1]:
+                print(f"{key:63s}" + "".join(f"{_shown(result[key]):>12}" for _, result in runs))
 
     return run(job)
+
+
+def _shown(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _sides(text: str) -> list[int]:
+    """``--max-side``: one size in px or several, comma-separated, each 0 (full size) or more."""
+    try:
+        sides = [int(part) for part in text.split(",")]
+    except ValueError:
+        sides = []
+    if not sides or min(sides) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is no size; give px such as 1280, or 1100,1280,0 (0: full size)")
+    return sides
 
 
 if __name__ == "__main__":

@@ -125,6 +125,16 @@ def test_realphotos_command_reports_every_image(tmp_path, mnist):
     assert "detections_per_negative" in result.stdout and "median_ms" in result.stdout
     totals = json.loads(run_cli("edge_infer.realphotos", str(folder), "--json").stdout)
     assert totals["images"] == 3 and totals["recall"] > 0.5  # measured 0.62 on these two pages
+    sizes = run_cli("edge_infer.realphotos", str(folder), "--max-side", "320,0")  # an image a row, a size a column
+    assert sizes.returncode == 0, sizes.stderr
+    header, *rows = sizes.stdout.splitlines()
+    assert header.split() == ["true", "320", "full"]
+    assert all(any(line.startswith(e["file"]) and len(line.split()) == 4 for line in rows) for e in entries)
+    both = json.loads(run_cli("edge_infer.realphotos", str(folder), "--max-side", "320,0", "--json").stdout)
+    assert [t["max_side"] for t in both] == [320, 0] and both[1] == {**totals, "median_ms": both[1]["median_ms"],
+                                                                      "max_side": 0}
+    bad = run_cli("edge_infer.realphotos", str(folder), "--max-side", "12x0")
+    assert bad.returncode == 2 and "is no size" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_realphotos_command_bad_folder(tmp_path):
