@@ -642,8 +642,7 @@ def _pieces_of_one(a: tuple[int, int, int, int], b: tuple[int, int, int, int], g
     ``_merge_pieces``): neither is a straight bar, the smaller is less than WHOLE of a ``glyph`` (px) tall and the
     larger no taller than one. Unknown without a glyph height."""
     short, tall = sorted((a[3], b[3]))
-    return bool(glyph) and short < WHOLE * glyph and tall <= glyph and all(
-        min(w, h) > BAR * max(w, h) for _, _, w, h in (a, b))
+    return bool(glyph) and short < WHOLE * glyph and tall <= glyph and not _bar(a[2], a[3]) and not _bar(b[2], b[3])
 
 
 def _stacked(boxes: np.ndarray, glyph: float) -> np.ndarray:
@@ -668,7 +667,11 @@ def _stacked(boxes: np.ndarray, glyph: float) -> np.ndarray:
 def _straight(rect: tuple) -> bool:
     """Whether a stroke whose tightest rotated box is ``rect`` (OpenCV's ((cx, cy), (a, b), angle)) is one thin
     straight stroke at any angle."""
-    (_, _), (a, b), _ = rect
+    return _bar(*rect[1])
+
+
+def _bar(a: float, b: float) -> bool:
+    """Whether a box whose sides are ``a`` and ``b`` (upright or rotated) is a straight bar's: BAR as wide as long."""
     return min(a, b) <= BAR * max(a, b)
 
 
